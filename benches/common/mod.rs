@@ -1,0 +1,509 @@
+//! Code shared by the `spsc` (criterion) and `spsc_compare` (interleaved,
+//! custom harness) benchmarks.
+//!
+//! Every scenario is written once, generically over [`Ring`] (or
+//! [`BatchRing`]), and instantiated for each implementation in
+//! [`Scenario::cases`]. A scenario function takes an operation count (round
+//! trips or items), spawns one helper thread, runs that many operations,
+//! checks that every item arrived in order (panicking otherwise), joins the
+//! helper and only then returns the elapsed time. The clock starts once the
+//! helper thread is running, so thread start-up is not timed; the join is,
+//! but it is amortised over the whole run.
+
+use std::hint::spin_loop;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crossbeam_queue::ArrayQueue;
+use crossbeam_utils::CachePadded;
+use ringbuf::traits::{Consumer as _, Producer as _, Split as _};
+
+/// Capacity of each of the two rings in `pingpong` (at most one item is ever
+/// in flight, so it only matters for memory footprint).
+pub const PINGPONG_CAPACITY: usize = 64;
+/// Capacity of the ring in `throughput` and `batch`.
+pub const CAPACITY: usize = 4096;
+/// Items per `push_slice`/`pop_slice` call in `batch`.
+pub const BATCH: usize = 256;
+
+/// One SPSC queue implementation, seen through a minimal non-blocking API.
+pub trait Ring {
+    /// Name shown in reports.
+    const NAME: &'static str;
+    /// The producing half.
+    type Tx: Send + 'static;
+    /// The consuming half.
+    type Rx: Send + 'static;
+    /// Creates a queue holding at least `capacity` items.
+    fn channel(capacity: usize) -> (Self::Tx, Self::Rx);
+    /// Pushes `value`; `false` if the queue is full.
+    fn try_push(tx: &mut Self::Tx, value: u64) -> bool;
+    /// Pops the oldest item, if any.
+    fn try_pop(rx: &mut Self::Rx) -> Option<u64>;
+}
+
+/// A [`Ring`] with a batch API.
+pub trait BatchRing: Ring {
+    /// Name shown in reports for the batch scenario (says which API is used).
+    const BATCH_NAME: &'static str;
+    /// Pushes a prefix of `items` (as many as fit); returns its length.
+    fn push_slice(tx: &mut Self::Tx, items: &[u64]) -> usize;
+    /// Pops up to `out.len()` items into a prefix of `out`; returns how many.
+    fn pop_slice(rx: &mut Self::Rx, out: &mut [u64]) -> usize;
+}
+
+/// This crate's ring.
+pub struct Handoff;
+
+impl Ring for Handoff {
+    const NAME: &'static str = "handoff";
+    type Tx = handoff::spsc::Producer<u64>;
+    type Rx = handoff::spsc::Consumer<u64>;
+
+    fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
+        handoff::spsc::channel(capacity)
+    }
+
+    #[inline]
+    fn try_push(tx: &mut Self::Tx, value: u64) -> bool {
+        tx.push(value).is_ok()
+    }
+
+    #[inline]
+    fn try_pop(rx: &mut Self::Rx) -> Option<u64> {
+        rx.pop()
+    }
+}
+
+impl BatchRing for Handoff {
+    const BATCH_NAME: &'static str = "handoff (push_slice/pop_slice)";
+
+    #[inline]
+    fn push_slice(tx: &mut Self::Tx, items: &[u64]) -> usize {
+        tx.push_slice(items)
+    }
+
+    #[inline]
+    fn pop_slice(rx: &mut Self::Rx, out: &mut [u64]) -> usize {
+        rx.pop_slice(out)
+    }
+}
+
+/// `rtrb` 0.3.
+pub struct Rtrb;
+
+impl Ring for Rtrb {
+    const NAME: &'static str = "rtrb";
+    type Tx = rtrb::Producer<u64>;
+    type Rx = rtrb::Consumer<u64>;
+
+    fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
+        rtrb::RingBuffer::new(capacity)
+    }
+
+    #[inline]
+    fn try_push(tx: &mut Self::Tx, value: u64) -> bool {
+        tx.push(value).is_ok()
+    }
+
+    #[inline]
+    fn try_pop(rx: &mut Self::Rx) -> Option<u64> {
+        rx.pop().ok()
+    }
+}
+
+impl BatchRing for Rtrb {
+    const BATCH_NAME: &'static str = "rtrb (write_chunk_uninit/read_chunk)";
+
+    #[inline]
+    fn push_slice(tx: &mut Self::Tx, items: &[u64]) -> usize {
+        // Ask for the whole slice first: that re-reads the consumer's index
+        // only if the cached view is short. On failure the error says how
+        // many slots are free, and that many are then guaranteed.
+        let free = match tx.write_chunk_uninit(items.len()) {
+            Ok(chunk) => return chunk.fill_from_iter(items.iter().copied()),
+            Err(rtrb::chunks::ChunkError::TooFewSlots(free)) => free,
+        };
+        if free == 0 {
+            return 0;
+        }
+        tx.write_chunk_uninit(free)
+            .expect("rtrb reported these slots free")
+            .fill_from_iter(items[..free].iter().copied())
+    }
+
+    #[inline]
+    fn pop_slice(rx: &mut Self::Rx, out: &mut [u64]) -> usize {
+        let chunk = match rx.read_chunk(out.len()) {
+            Ok(chunk) => chunk,
+            Err(rtrb::chunks::ChunkError::TooFewSlots(0)) => return 0,
+            Err(rtrb::chunks::ChunkError::TooFewSlots(ready)) => {
+                rx.read_chunk(ready).expect("rtrb reported these slots ready")
+            }
+        };
+        let (first, second) = chunk.as_slices();
+        let n = first.len() + second.len();
+        out[..first.len()].copy_from_slice(first);
+        out[first.len()..n].copy_from_slice(second);
+        chunk.commit_all();
+        n
+    }
+}
+
+/// `ringbuf` 0.4 (`HeapRb`, caching halves).
+pub struct Ringbuf;
+
+impl Ring for Ringbuf {
+    const NAME: &'static str = "ringbuf";
+    type Tx = ringbuf::HeapProd<u64>;
+    type Rx = ringbuf::HeapCons<u64>;
+
+    fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
+        ringbuf::HeapRb::new(capacity).split()
+    }
+
+    #[inline]
+    fn try_push(tx: &mut Self::Tx, value: u64) -> bool {
+        tx.try_push(value).is_ok()
+    }
+
+    #[inline]
+    fn try_pop(rx: &mut Self::Rx) -> Option<u64> {
+        rx.try_pop()
+    }
+}
+
+impl BatchRing for Ringbuf {
+    const BATCH_NAME: &'static str = "ringbuf (push_slice/pop_slice)";
+
+    #[inline]
+    fn push_slice(tx: &mut Self::Tx, items: &[u64]) -> usize {
+        tx.push_slice(items)
+    }
+
+    #[inline]
+    fn pop_slice(rx: &mut Self::Rx, out: &mut [u64]) -> usize {
+        rx.pop_slice(out)
+    }
+}
+
+/// `crossbeam_queue::ArrayQueue` (an MPMC queue), shared through an `Arc`.
+pub struct CrossbeamArrayQueue;
+
+impl Ring for CrossbeamArrayQueue {
+    const NAME: &'static str = "crossbeam ArrayQueue";
+    type Tx = Arc<ArrayQueue<u64>>;
+    type Rx = Arc<ArrayQueue<u64>>;
+
+    fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
+        let queue = Arc::new(ArrayQueue::new(capacity));
+        (Arc::clone(&queue), queue)
+    }
+
+    #[inline]
+    fn try_push(tx: &mut Self::Tx, value: u64) -> bool {
+        tx.push(value).is_ok()
+    }
+
+    #[inline]
+    fn try_pop(rx: &mut Self::Rx) -> Option<u64> {
+        rx.pop()
+    }
+}
+
+/// Name of the raw-atomic floor in `pingpong`.
+pub const RAW_ATOMIC: &str = "raw AtomicU64 (floor)";
+
+/// `spin_loop()` calls before a waiting thread starts yielding its core.
+///
+/// A wait normally ends within a few hundred nanoseconds, long before this.
+/// It runs out only when the other thread has been descheduled (this machine
+/// has other work on its cores); yielding then hands the core back instead of
+/// spinning through the rest of a scheduler time slice, which would add
+/// milliseconds of pure noise to the measurement.
+const SPINS_BEFORE_YIELD: u32 = 1 << 12;
+
+/// Waits a little: `spin_loop()`, or `yield_now()` once `*spins` runs out.
+#[inline]
+fn snooze(spins: &mut u32) {
+    if *spins < SPINS_BEFORE_YIELD {
+        *spins += 1;
+        spin_loop();
+    } else {
+        thread::yield_now();
+    }
+}
+
+#[inline]
+fn push_spin<R: Ring>(tx: &mut R::Tx, value: u64) {
+    let mut spins = 0;
+    while !R::try_push(tx, value) {
+        snooze(&mut spins);
+    }
+}
+
+#[inline]
+fn pop_spin<R: Ring>(rx: &mut R::Rx) -> u64 {
+    let mut spins = 0;
+    loop {
+        if let Some(value) = R::try_pop(rx) {
+            return value;
+        }
+        snooze(&mut spins);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn out_of_order(scenario: &str, name: &str, got: u64, expected: u64) -> ! {
+    panic!("{scenario}/{name}: received {got}, expected {expected}");
+}
+
+/// Runs `helper` on a new thread and `main` on this one, timing `main` from
+/// the moment both threads are running. `helper` is joined (and its panic, if
+/// any, propagated) before the time is returned.
+fn run_timed(helper: impl FnOnce() + Send + 'static, main: impl FnOnce()) -> Duration {
+    #[derive(Default)]
+    struct Gate {
+        ready: AtomicBool,
+        go: AtomicBool,
+    }
+    let gate = Arc::new(Gate::default());
+    let helper_gate = Arc::clone(&gate);
+    let handle = thread::spawn(move || {
+        helper_gate.ready.store(true, Ordering::Release);
+        let mut spins = 0;
+        while !helper_gate.go.load(Ordering::Acquire) {
+            snooze(&mut spins);
+        }
+        helper();
+    });
+    let mut spins = 0;
+    while !gate.ready.load(Ordering::Acquire) {
+        snooze(&mut spins);
+    }
+    let start = Instant::now();
+    gate.go.store(true, Ordering::Release);
+    main();
+    let elapsed = start.elapsed();
+    handle.join().expect("benchmark helper thread panicked");
+    elapsed
+}
+
+/// `round_trips` one-item round trips over two rings: this thread pushes `i`
+/// to A→B, the helper pops it and pushes it to B→A, this thread pops it.
+pub fn pingpong<R: Ring>(round_trips: u64) -> Duration {
+    let (mut a_tx, mut b_rx) = R::channel(PINGPONG_CAPACITY);
+    let (mut b_tx, mut a_rx) = R::channel(PINGPONG_CAPACITY);
+    run_timed(
+        move || {
+            for _ in 0..round_trips {
+                let value = pop_spin::<R>(&mut b_rx);
+                push_spin::<R>(&mut b_tx, value);
+            }
+        },
+        || {
+            for i in 0..round_trips {
+                push_spin::<R>(&mut a_tx, i);
+                let got = pop_spin::<R>(&mut a_rx);
+                if got != i {
+                    out_of_order("pingpong", R::NAME, got, i);
+                }
+            }
+        },
+    )
+}
+
+/// The physical floor for a one-item round trip: one cache-padded
+/// `AtomicU64`; this thread stores odd values and waits for the next even
+/// one, the helper waits for each odd value and stores the next even one.
+pub fn pingpong_atomic(round_trips: u64) -> Duration {
+    let cell = Arc::new(CachePadded::new(AtomicU64::new(0)));
+    let helper_cell = Arc::clone(&cell);
+    run_timed(
+        move || {
+            for i in 0..round_trips {
+                let odd = 2 * i + 1;
+                let mut spins = 0;
+                while helper_cell.load(Ordering::Acquire) != odd {
+                    snooze(&mut spins);
+                }
+                helper_cell.store(odd + 1, Ordering::Release);
+            }
+        },
+        || {
+            for i in 0..round_trips {
+                cell.store(2 * i + 1, Ordering::Release);
+                let mut spins = 0;
+                while cell.load(Ordering::Acquire) != 2 * i + 2 {
+                    snooze(&mut spins);
+                }
+            }
+            let last = cell.load(Ordering::Acquire);
+            if last != 2 * round_trips {
+                out_of_order("pingpong", RAW_ATOMIC, last, 2 * round_trips);
+            }
+        },
+    )
+}
+
+/// The helper pushes `0..items` one at a time (spinning while full); this
+/// thread pops them one at a time (spinning while empty) and checks each.
+pub fn throughput<R: Ring>(items: u64) -> Duration {
+    let (mut tx, mut rx) = R::channel(CAPACITY);
+    run_timed(
+        move || {
+            for i in 0..items {
+                push_spin::<R>(&mut tx, i);
+            }
+        },
+        || {
+            for expected in 0..items {
+                let got = pop_spin::<R>(&mut rx);
+                if got != expected {
+                    out_of_order("throughput", R::NAME, got, expected);
+                }
+            }
+        },
+    )
+}
+
+/// Like [`throughput`], but moving [`BATCH`] items per call (fewer when the
+/// ring is nearly full or nearly empty).
+pub fn batch<R: BatchRing>(items: u64) -> Duration {
+    let (mut tx, mut rx) = R::channel(CAPACITY);
+    run_timed(
+        move || {
+            let mut buf = [0u64; BATCH];
+            let mut next = 0u64;
+            while next < items {
+                let n = (items - next).min(BATCH as u64) as usize;
+                for (slot, value) in buf[..n].iter_mut().zip(next..) {
+                    *slot = value;
+                }
+                let (mut done, mut spins) = (0, 0);
+                while done < n {
+                    let pushed = R::push_slice(&mut tx, &buf[done..n]);
+                    if pushed == 0 {
+                        snooze(&mut spins);
+                    } else {
+                        spins = 0;
+                    }
+                    done += pushed;
+                }
+                next += n as u64;
+            }
+        },
+        || {
+            let mut buf = [0u64; BATCH];
+            let (mut expected, mut spins) = (0u64, 0);
+            while expected < items {
+                let n = R::pop_slice(&mut rx, &mut buf);
+                if n == 0 {
+                    snooze(&mut spins);
+                    continue;
+                }
+                spins = 0;
+                for &got in &buf[..n] {
+                    if got != expected {
+                        out_of_order("batch", R::BATCH_NAME, got, expected);
+                    }
+                    expected += 1;
+                }
+            }
+        },
+    )
+}
+
+/// The benchmark scenarios.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scenario {
+    /// One-item round trips between two threads.
+    Pingpong,
+    /// One producer, one consumer, one item per call.
+    Throughput,
+    /// One producer, one consumer, [`BATCH`] items per call.
+    Batch,
+}
+
+/// One implementation's entry in a scenario.
+#[derive(Clone, Copy, Debug)]
+pub struct Case {
+    /// Implementation name.
+    pub name: &'static str,
+    /// Runs the given number of operations, checks the result, returns the
+    /// elapsed time.
+    pub run: fn(u64) -> Duration,
+}
+
+fn case<R: Ring>(run: fn(u64) -> Duration) -> Case {
+    Case { name: R::NAME, run }
+}
+
+fn batch_case<R: BatchRing>() -> Case {
+    Case {
+        name: R::BATCH_NAME,
+        run: batch::<R>,
+    }
+}
+
+impl Scenario {
+    /// All scenarios, in report order.
+    pub const ALL: [Scenario; 3] = [Scenario::Pingpong, Scenario::Throughput, Scenario::Batch];
+
+    /// Short name (criterion group name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Pingpong => "pingpong",
+            Scenario::Throughput => "throughput",
+            Scenario::Batch => "batch",
+        }
+    }
+
+    /// What one operation is.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Scenario::Pingpong => "round trip",
+            Scenario::Throughput | Scenario::Batch => "item",
+        }
+    }
+
+    /// Every implementation of this scenario, in a fixed order.
+    pub fn cases(self) -> Vec<Case> {
+        match self {
+            Scenario::Pingpong => vec![
+                case::<Handoff>(pingpong::<Handoff>),
+                case::<Rtrb>(pingpong::<Rtrb>),
+                case::<Ringbuf>(pingpong::<Ringbuf>),
+                case::<CrossbeamArrayQueue>(pingpong::<CrossbeamArrayQueue>),
+                Case {
+                    name: RAW_ATOMIC,
+                    run: pingpong_atomic,
+                },
+            ],
+            Scenario::Throughput => vec![
+                case::<Handoff>(throughput::<Handoff>),
+                case::<Rtrb>(throughput::<Rtrb>),
+                case::<Ringbuf>(throughput::<Ringbuf>),
+                case::<CrossbeamArrayQueue>(throughput::<CrossbeamArrayQueue>),
+            ],
+            Scenario::Batch => vec![
+                batch_case::<Handoff>(),
+                batch_case::<Rtrb>(),
+                batch_case::<Ringbuf>(),
+            ],
+        }
+    }
+
+    /// Names of the implementations the ratio column compares against: the
+    /// best (lowest median) of them is the reference.
+    pub fn references(self) -> &'static [&'static str] {
+        match self {
+            Scenario::Pingpong => &[RAW_ATOMIC],
+            Scenario::Throughput => &[Rtrb::NAME],
+            Scenario::Batch => &[Rtrb::BATCH_NAME, Ringbuf::BATCH_NAME],
+        }
+    }
+}

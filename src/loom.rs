@@ -1,0 +1,67 @@
+//! The one place that chooses between `std` and [`loom`] primitives.
+//!
+//! Algorithm code imports atomics, `Arc`, `UnsafeCell` and spin hints from
+//! here and never mentions `cfg(loom)` itself. Building with
+//! `RUSTFLAGS="--cfg loom"` swaps every item for loom's model-checked
+//! stand-in, so a downstream runtime's own loom tests also explore our
+//! internals.
+//!
+//! The `std` half offers loom's `UnsafeCell` API (`with` / `with_mut`), which
+//! compiles down to a plain pointer access.
+//!
+//! [`loom`]: https://docs.rs/loom
+
+#[cfg(loom)]
+mod imp {
+    pub(crate) use ::loom::cell::UnsafeCell;
+    pub(crate) use ::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    pub(crate) use ::loom::sync::Arc;
+
+    /// Called in a spin loop. Under loom, spinning must yield so that the
+    /// model checker can schedule the thread we are waiting for.
+    #[inline]
+    #[allow(dead_code)] // for the waiting layers built on the rings
+    pub(crate) fn spin_loop() {
+        ::loom::thread::yield_now();
+    }
+}
+
+#[cfg(not(loom))]
+mod imp {
+    pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    pub(crate) use std::sync::Arc;
+
+    /// `core::cell::UnsafeCell` with loom's closure-based API.
+    #[derive(Debug)]
+    #[repr(transparent)]
+    pub(crate) struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
+
+    impl<T> UnsafeCell<T> {
+        #[inline]
+        pub(crate) const fn new(value: T) -> Self {
+            Self(core::cell::UnsafeCell::new(value))
+        }
+
+        /// Runs `f` with a shared raw pointer to the contents.
+        #[inline(always)]
+        pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+            f(self.0.get())
+        }
+
+        /// Runs `f` with a mutable raw pointer to the contents.
+        #[inline(always)]
+        pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+            f(self.0.get())
+        }
+    }
+
+    /// Called in a spin loop: a CPU spin hint.
+    #[inline]
+    #[allow(dead_code)] // for the waiting layers built on the rings
+    pub(crate) fn spin_loop() {
+        core::hint::spin_loop();
+    }
+}
+
+#[allow(unused_imports)]
+pub(crate) use imp::*;

@@ -1,0 +1,368 @@
+//! The reading half of the ring and its draining iterator.
+
+use core::cell::Cell;
+use core::fmt;
+use core::iter::FusedIterator;
+
+use super::Ring;
+use crate::loom::Ordering::{Acquire, Release};
+
+/// The reading half of an [`spsc`](crate::spsc) ring.
+///
+/// `Consumer` is `Send` but not `Sync`: only one thread pops at a time, which
+/// is what makes `pop` wait-free.
+///
+/// ```compile_fail
+/// fn shared<T: Sync>(_: &T) {}
+/// let (_tx, rx) = handoff::spsc::channel::<u8>(1);
+/// shared(&rx); // a Consumer cannot be shared between threads
+/// ```
+///
+/// ```
+/// fn send<T: Send>(_: T) {}
+/// let (_tx, rx) = handoff::spsc::channel::<u8>(1);
+/// send(rx);
+/// ```
+pub struct Consumer<T> {
+    ring: Ring<T>,
+    /// Position of the next item to read. `shared.head` lags it only inside
+    /// a [`Drain`] (published when the drain ends) and is equal otherwise.
+    head: usize,
+    /// A position known to be published: `head <= cached_tail <= shared.tail`
+    /// (or the stamp of `cached_tail - 1` was seen), so `head .. cached_tail`
+    /// can be read without touching the producer's cache line.
+    cached_tail: Cell<usize>,
+}
+
+// SAFETY: the consumer owns the reading end; moving it to another thread
+// moves `T` values out of the ring there, so `T: Send` is all it needs. The
+// raw slot pointer it holds is kept alive by its `Arc`.
+unsafe impl<T: Send> Send for Consumer<T> {}
+
+impl<T> Consumer<T> {
+    pub(super) fn new(ring: Ring<T>) -> Self {
+        Self {
+            ring,
+            head: 0,
+            cached_tail: Cell::new(0),
+        }
+    }
+
+    /// Pops the oldest item, or returns `None` if the ring is empty.
+    /// Wait-free.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = handoff::spsc::channel(2);
+    /// assert_eq!(rx.pop(), None);
+    /// tx.push("hello").unwrap();
+    /// assert_eq!(rx.pop(), Some("hello"));
+    /// ```
+    #[inline]
+    pub fn pop(&mut self) -> Option<T> {
+        if !self.head_ready() {
+            return None;
+        }
+        let head = self.head;
+        // SAFETY: `head_ready` saw position `head` published (through its
+        // stamp or the tail, both read with Acquire), and only this consumer
+        // reads it; advancing `head` below means it is read exactly once.
+        let value = self
+            .ring
+            .slot(head)
+            .value
+            .with(|p| unsafe { p.read().assume_init() });
+        self.head = head.wrapping_add(1);
+        self.publish();
+        Some(value)
+    }
+
+    /// Returns a reference to the oldest item without popping it, or `None`
+    /// if the ring is empty.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = handoff::spsc::channel(2);
+    /// tx.push(7).unwrap();
+    /// assert_eq!(rx.peek(), Some(&7));
+    /// assert_eq!(rx.pop(), Some(7));
+    /// assert_eq!(rx.peek(), None);
+    /// ```
+    #[inline]
+    pub fn peek(&self) -> Option<&T> {
+        if !self.head_ready() {
+            return None;
+        }
+        // SAFETY: position `head` is published (see `pop`), and the producer
+        // cannot overwrite it until `head` moves past it, which needs
+        // `&mut self` and so ends this borrow first.
+        Some(
+            self.ring
+                .slot(self.head)
+                .value
+                .with(|p| unsafe { (*p).assume_init_ref() }),
+        )
+    }
+
+    /// Pops up to `dst.len()` items into `dst`, publishing once; returns how
+    /// many. Wait-free.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = handoff::spsc::channel(8);
+    /// tx.push_slice(&[1, 2, 3]);
+    /// let mut buf = [0; 2];
+    /// assert_eq!(rx.pop_slice(&mut buf), 2);
+    /// assert_eq!(buf, [1, 2]);
+    /// assert_eq!(rx.pop_slice(&mut buf), 1);
+    /// assert_eq!(buf[0], 3);
+    /// ```
+    #[inline]
+    pub fn pop_slice(&mut self, dst: &mut [T]) -> usize
+    where
+        T: Copy,
+    {
+        let n = self.ready(dst.len()).min(dst.len());
+        for (i, out) in dst[..n].iter_mut().enumerate() {
+            let pos = self.head.wrapping_add(i);
+            // SAFETY: `ready` saw positions `head .. head + n` published with
+            // Acquire; `T: Copy`, so reading leaves nothing to drop.
+            *out = self
+                .ring
+                .slot(pos)
+                .value
+                .with(|p| unsafe { (*p).assume_init_read() });
+        }
+        if n > 0 {
+            self.head = self.head.wrapping_add(n);
+            self.publish();
+        }
+        n
+    }
+
+    /// Returns an iterator that pops up to `max` items that are in the ring
+    /// now, publishing the new head once, when it is dropped. Works for any
+    /// `T`. Items the iterator did not yield stay in the ring.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = handoff::spsc::channel(8);
+    /// tx.push_iter((0..5).map(|i| i.to_string()));
+    /// let first: Vec<String> = rx.drain(3).collect();
+    /// assert_eq!(first, ["0", "1", "2"]);
+    /// assert_eq!(rx.len(), 2);
+    /// ```
+    #[inline]
+    pub fn drain(&mut self, max: usize) -> Drain<'_, T> {
+        let left = self.ready(max).min(max);
+        Drain {
+            consumer: self,
+            left,
+        }
+    }
+
+    /// How many items the ring holds now. The producer may push
+    /// concurrently, so the true number can only be higher by the time this
+    /// returns.
+    ///
+    /// ```
+    /// let (mut tx, rx) = handoff::spsc::channel(4);
+    /// tx.push_slice(&[1, 2, 3]);
+    /// assert_eq!(rx.len(), 3);
+    /// ```
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.refresh_len()
+    }
+
+    /// Whether the ring is empty now.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = handoff::spsc::channel(4);
+    /// assert!(rx.is_empty());
+    /// tx.push(1).unwrap();
+    /// assert!(!rx.is_empty());
+    /// ```
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        !self.head_ready()
+    }
+
+    /// Whether the ring is full now.
+    ///
+    /// ```
+    /// let (mut tx, rx) = handoff::spsc::channel(1);
+    /// tx.push(1).unwrap();
+    /// assert!(rx.is_full());
+    /// ```
+    #[inline]
+    pub fn is_full(&self) -> bool {
+        self.len() == self.ring.capacity
+    }
+
+    /// The most items the ring holds: exactly what [`channel`] was asked for.
+    ///
+    /// [`channel`]: crate::spsc::channel
+    ///
+    /// ```
+    /// let (_tx, rx) = handoff::spsc::channel::<u8>(3);
+    /// assert_eq!(rx.capacity(), 3);
+    /// ```
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.ring.capacity
+    }
+
+    /// Whether the [`Producer`](crate::spsc::Producer) has been dropped.
+    ///
+    /// Once this returns `true`, every item ever pushed is already in the
+    /// ring: pop until `None` and nothing more will come.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = handoff::spsc::channel(2);
+    /// tx.push(1).unwrap();
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// assert_eq!(rx.pop(), Some(1));
+    /// assert_eq!(rx.pop(), None);
+    /// ```
+    #[inline]
+    pub fn is_closed(&self) -> bool {
+        // ordering: Acquire pairs with the producer's Release in its `Drop`,
+        // which follows its final tail store, so a drain after this sees
+        // every item.
+        self.ring.shared.producer_gone.load(Acquire)
+    }
+
+    /// Whether position `head` is published; the fast path for one item.
+    #[inline(always)]
+    fn head_ready(&self) -> bool {
+        let head = self.head;
+        if head != self.cached_tail.get() {
+            return true;
+        }
+        // ordering: Acquire pairs with the producer's Release store of the
+        // stamp, which follows its write of the value.
+        if self.ring.slot(head).stamp.load(Acquire) == head.wrapping_add(1) {
+            self.cached_tail.set(head.wrapping_add(1));
+            return true;
+        }
+        self.refresh_len() != 0
+    }
+
+    /// How many items are published, re-reading the producer's tail only if
+    /// the cached view holds fewer than `want`.
+    #[inline]
+    fn ready(&self, want: usize) -> usize {
+        let cached = self.cached_tail.get().wrapping_sub(self.head);
+        if cached >= want {
+            cached
+        } else {
+            self.refresh_len()
+        }
+    }
+
+    /// Re-reads the producer's tail and returns how many items are published.
+    #[inline]
+    fn refresh_len(&self) -> usize {
+        // ordering: Acquire pairs with the producer's Release store of tail,
+        // which follows its writes of every value before it.
+        let tail = self.ring.shared.tail.load(Acquire);
+        let len = tail.wrapping_sub(self.head);
+        // A stamp can show an item before the producer's tail store does;
+        // then the tail is "behind" head and the cached view is newer.
+        if len > self.ring.capacity {
+            return self.cached_tail.get().wrapping_sub(self.head);
+        }
+        self.cached_tail.set(tail);
+        len
+    }
+
+    /// Publishes `head`, releasing the slots before it to the producer.
+    #[inline(always)]
+    fn publish(&self) {
+        // ordering: Release orders our reads of the popped values before the
+        // producer's overwrite of those slots (it reads head with Acquire).
+        self.ring.shared.head.store(self.head, Release);
+    }
+}
+
+impl<T> Drop for Consumer<T> {
+    fn drop(&mut self) {
+        // A leaked `Drain` can leave `head` ahead of the published head.
+        self.publish();
+        // ordering: Release orders the head store above before the flag.
+        self.ring.shared.consumer_gone.store(true, Release);
+    }
+}
+
+impl<T> fmt::Debug for Consumer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Consumer")
+            .field("ring", &self.ring)
+            .field("head", &self.head)
+            .finish()
+    }
+}
+
+/// Pops up to a fixed number of items; made by [`Consumer::drain`].
+///
+/// Each item is taken from the ring as the iterator yields it; the freed
+/// slots are handed back to the producer once, when the `Drain` is dropped.
+///
+/// ```
+/// let (mut tx, mut rx) = handoff::spsc::channel(4);
+/// tx.push_slice(&[1, 2, 3]);
+/// let mut drain = rx.drain(10);
+/// assert_eq!(drain.len(), 3);
+/// assert_eq!(drain.next(), Some(1));
+/// drop(drain);
+/// assert_eq!(rx.pop(), Some(2));
+/// ```
+pub struct Drain<'a, T> {
+    consumer: &'a mut Consumer<T>,
+    /// Items still to yield; all are published (`head + left <= cached_tail`).
+    left: usize,
+}
+
+impl<T> Iterator for Drain<'_, T> {
+    type Item = T;
+
+    #[inline]
+    fn next(&mut self) -> Option<T> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let c = &mut *self.consumer;
+        let head = c.head;
+        debug_assert!(c.cached_tail.get().wrapping_sub(head) > self.left);
+        // SAFETY: `drain` saw this position published with Acquire; `head`
+        // moves past it at once, so it is read exactly once. If this `Drain`
+        // is leaked, the consumer's `head` still says the value is gone.
+        let value = c
+            .ring
+            .slot(head)
+            .value
+            .with(|p| unsafe { p.read().assume_init() });
+        c.head = head.wrapping_add(1);
+        Some(value)
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl<T> ExactSizeIterator for Drain<'_, T> {}
+
+impl<T> FusedIterator for Drain<'_, T> {}
+
+impl<T> Drop for Drain<'_, T> {
+    fn drop(&mut self) {
+        self.consumer.publish();
+    }
+}
+
+impl<T> fmt::Debug for Drain<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Drain").field("left", &self.left).finish()
+    }
+}

@@ -1,0 +1,243 @@
+//! A bounded single-producer single-consumer ring.
+//!
+//! [`channel`] returns a [`Producer`] and a [`Consumer`]; each is `Send` (for
+//! `T: Send`) and moves to the thread that uses it. `push` and `pop` are
+//! wait-free: each finishes in a bounded number of its own steps whatever the
+//! other thread does.
+//!
+//! ```
+//! let (mut tx, mut rx) = handoff::spsc::channel::<u32>(4);
+//! let t = std::thread::spawn(move || {
+//!     for i in 0..100 {
+//!         while tx.push(i).is_err() {
+//!             std::hint::spin_loop();
+//!         }
+//!     }
+//! });
+//! let mut expected = 0;
+//! while expected < 100 {
+//!     if let Some(v) = rx.pop() {
+//!         assert_eq!(v, expected);
+//!         expected += 1;
+//!     }
+//! }
+//! t.join().unwrap();
+//! ```
+//!
+//! # Design
+//!
+//! Positions are `usize` counters that only grow (wrapping at `usize::MAX`);
+//! position `p` lives in slot `p & mask`, where the slot count is `capacity`
+//! rounded up to a power of two. The ring never holds more than the
+//! `capacity` that was asked for.
+//!
+//! Each slot carries a *stamp* next to its value: the producer writes the
+//! value, then stores `p + 1` into the stamp with `Release`. A consumer that
+//! has caught up with the producer learns that position `p` is ready from
+//! the slot itself, so a message crosses between cores in one cache line
+//! instead of two (the value's and the shared tail index's). The producer
+//! also publishes its tail index (for `len` and batch pops) and the consumer
+//! its head index (so the producer knows which slots are free); each side
+//! caches the other's index and re-reads it only when its cached view says
+//! the ring is full (producer) or empty (consumer).
+//!
+//! # Memory ordering
+//!
+//! Everything the producer wrote before a `push` (or batch push) of an item
+//! happens-before the `pop` (or batch pop) that returns that item. Everything
+//! the consumer did with a slot's previous item happens-before the producer
+//! reuses the slot. Once [`Consumer::is_closed`] returns `true`, every item
+//! the producer pushed is in the ring: popping until `None` sees all of them.
+
+mod consumer;
+mod producer;
+
+pub use consumer::{Consumer, Drain};
+pub use producer::Producer;
+
+use core::fmt;
+use core::mem::MaybeUninit;
+use core::ptr::NonNull;
+
+use crossbeam_utils::CachePadded;
+
+use crate::loom::{Arc, AtomicBool, AtomicUsize, Ordering, UnsafeCell};
+use crate::CapacityError;
+
+/// Creates a ring that holds up to `capacity` items.
+///
+/// The ring allocates once, here, and never again.
+///
+/// # Panics
+///
+/// If `capacity` is 0, or so large that the ring's memory overflows or cannot
+/// be allocated. Use [`try_channel`] to get a [`CapacityError`] instead.
+///
+/// ```
+/// let (mut tx, mut rx) = handoff::spsc::channel(2);
+/// tx.push('a').unwrap();
+/// tx.push('b').unwrap();
+/// assert!(tx.push('c').is_err());
+/// assert_eq!(rx.pop(), Some('a'));
+/// assert_eq!(tx.capacity(), 2);
+/// ```
+///
+/// ```should_panic = "ring capacity must be at least 1, got 0"
+/// let _ = handoff::spsc::channel::<u8>(0);
+/// ```
+#[track_caller]
+pub fn channel<T: Send>(capacity: usize) -> (Producer<T>, Consumer<T>) {
+    match try_channel(capacity) {
+        Ok(halves) => halves,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Creates a ring that holds up to `capacity` items, or says why it cannot.
+///
+/// ```
+/// use handoff::{spsc, CapacityError};
+///
+/// assert!(spsc::try_channel::<u8>(16).is_ok());
+/// assert_eq!(spsc::try_channel::<u8>(0).unwrap_err(), CapacityError::Zero);
+/// assert_eq!(
+///     spsc::try_channel::<[u8; 1 << 20]>(1 << 60).unwrap_err(),
+///     CapacityError::TooLarge { requested: 1 << 60 }
+/// );
+/// ```
+pub fn try_channel<T: Send>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), CapacityError> {
+    let shared = Arc::new(Shared::new(capacity)?);
+    let producer = Producer::new(Ring::new(Arc::clone(&shared), capacity));
+    let consumer = Consumer::new(Ring::new(shared, capacity));
+    Ok((producer, consumer))
+}
+
+/// One cell of the ring.
+struct Slot<T> {
+    /// `p + 1` (wrapping) once the value for position `p` is written; written
+    /// only by the producer, after the value, with `Release`. Because every
+    /// push stamps its slot and a slot is rewritten every `slots.len()`
+    /// positions, a stamp equals `p + 1` only while the slot holds `p`.
+    stamp: AtomicUsize,
+    /// Initialised exactly for the positions in `head .. tail`.
+    value: UnsafeCell<MaybeUninit<T>>,
+}
+
+/// The state both halves point to.
+struct Shared<T> {
+    /// Position of the next item the consumer will read. Written only by the
+    /// consumer (`Release`, after it has read the items before it); always
+    /// `<= tail` once both halves are gone, and `tail - head <= capacity`.
+    head: CachePadded<AtomicUsize>,
+    /// Position one past the last item the producer published. Written only
+    /// by the producer (`Release`, after the items before it are written).
+    tail: CachePadded<AtomicUsize>,
+    /// Set once by the producer's `Drop`, after its final tail store.
+    producer_gone: AtomicBool,
+    /// Set once by the consumer's `Drop`, after its final head store.
+    consumer_gone: AtomicBool,
+    /// `capacity.next_power_of_two()` slots, so `p & mask` finds a slot.
+    slots: Box<[Slot<T>]>,
+}
+
+impl<T> Shared<T> {
+    fn new(capacity: usize) -> Result<Self, CapacityError> {
+        let too_large = CapacityError::TooLarge {
+            requested: capacity,
+        };
+        if capacity == 0 {
+            return Err(CapacityError::Zero);
+        }
+        // Positions are compared with wrapping subtraction, which needs the
+        // slot count to stay far below `usize::MAX`.
+        let len = capacity.checked_next_power_of_two().ok_or(too_large)?;
+        if len > isize::MAX as usize / 2 || core::alloc::Layout::array::<Slot<T>>(len).is_err() {
+            return Err(too_large);
+        }
+        let mut slots = Vec::new();
+        slots.try_reserve_exact(len).map_err(|_| too_large)?;
+        slots.extend((0..len).map(|_| Slot {
+            stamp: AtomicUsize::new(0),
+            value: UnsafeCell::new(MaybeUninit::uninit()),
+        }));
+        Ok(Self {
+            head: CachePadded::new(AtomicUsize::new(0)),
+            tail: CachePadded::new(AtomicUsize::new(0)),
+            producer_gone: AtomicBool::new(false),
+            consumer_gone: AtomicBool::new(false),
+            slots: slots.into_boxed_slice(),
+        })
+    }
+}
+
+impl<T> Drop for Shared<T> {
+    fn drop(&mut self) {
+        if !core::mem::needs_drop::<T>() {
+            return;
+        }
+        // ordering: Relaxed suffices; `Arc`'s final decrement synchronises
+        // with both halves' drops, which stored their final indices.
+        let head = self.head.load(Ordering::Relaxed);
+        let tail = self.tail.load(Ordering::Relaxed);
+        let mask = self.slots.len() - 1;
+        debug_assert!(
+            tail.wrapping_sub(head) <= self.slots.len(),
+            "head {head} passed tail {tail}"
+        );
+        let mut pos = head;
+        while pos != tail {
+            // SAFETY: positions `head .. tail` hold initialised values that
+            // were pushed and never popped, and no half is left to touch them.
+            self.slots[pos & mask]
+                .value
+                .with_mut(|p| unsafe { (*p).assume_init_drop() });
+            pos = pos.wrapping_add(1);
+        }
+    }
+}
+
+/// What each half holds of the ring: the shared state and, copied out of it
+/// so that the hot paths do not chase the `Arc`, the slot pointer, the mask
+/// and the capacity.
+struct Ring<T> {
+    shared: Arc<Shared<T>>,
+    /// Invariant: `shared.slots.as_ptr()`, valid for `mask + 1` slots for as
+    /// long as `shared` lives.
+    slots: NonNull<Slot<T>>,
+    /// `shared.slots.len() - 1`; the slot count is a power of two.
+    mask: usize,
+    /// The most items the ring holds: `1 ..= mask + 1`.
+    capacity: usize,
+}
+
+impl<T> Ring<T> {
+    fn new(shared: Arc<Shared<T>>, capacity: usize) -> Self {
+        let slots = NonNull::from(&shared.slots[..]).cast::<Slot<T>>();
+        let mask = shared.slots.len() - 1;
+        debug_assert!(shared.slots.len().is_power_of_two() && (1..=mask + 1).contains(&capacity));
+        Self {
+            shared,
+            slots,
+            mask,
+            capacity,
+        }
+    }
+
+    /// The slot that position `pos` lives in.
+    #[inline(always)]
+    fn slot(&self, pos: usize) -> &Slot<T> {
+        // SAFETY: `pos & mask <= mask`, and `slots` is valid for `mask + 1`
+        // slots while `self.shared` keeps them alive (field invariant).
+        unsafe { &*self.slots.as_ptr().add(pos & self.mask) }
+    }
+}
+
+impl<T> fmt::Debug for Ring<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ring")
+            .field("capacity", &self.capacity)
+            .field("head", &self.shared.head.load(Ordering::Relaxed))
+            .field("tail", &self.shared.tail.load(Ordering::Relaxed))
+            .finish()
+    }
+}

@@ -1,0 +1,288 @@
+//! The writing half of the ring.
+
+use core::cell::Cell;
+use core::fmt;
+use core::mem::MaybeUninit;
+
+use super::Ring;
+use crate::loom::Ordering::{Acquire, Release};
+use crate::PushError;
+
+/// The writing half of an [`spsc`](crate::spsc) ring.
+///
+/// `Producer` is `Send` but not `Sync`: only one thread pushes at a time,
+/// which is what makes `push` wait-free.
+///
+/// ```compile_fail
+/// fn shared<T: Sync>(_: &T) {}
+/// let (tx, _rx) = handoff::spsc::channel::<u8>(1);
+/// shared(&tx); // a Producer cannot be shared between threads
+/// ```
+///
+/// ```
+/// fn send<T: Send>(_: T) {}
+/// let (tx, _rx) = handoff::spsc::channel::<u8>(1);
+/// send(tx);
+/// ```
+pub struct Producer<T> {
+    ring: Ring<T>,
+    /// Position the next push writes. Equal to `shared.tail` after every
+    /// publication; `tail - shared.head <= capacity`.
+    tail: usize,
+    /// A value `shared.head` had; `cached_head <= shared.head <= tail`, so
+    /// `capacity - (tail - cached_head)` never overstates the free slots.
+    cached_head: Cell<usize>,
+}
+
+// SAFETY: the producer owns the writing end; moving it to another thread
+// moves `T` values into the ring from there, so `T: Send` is all it needs.
+// The raw slot pointer it holds is kept alive by its `Arc`.
+unsafe impl<T: Send> Send for Producer<T> {}
+
+impl<T> Producer<T> {
+    pub(super) fn new(ring: Ring<T>) -> Self {
+        Self {
+            ring,
+            tail: 0,
+            cached_head: Cell::new(0),
+        }
+    }
+
+    /// Pushes `value`, or hands it back in [`PushError::Full`] if the ring is
+    /// full. Wait-free.
+    ///
+    /// ```
+    /// use handoff::{spsc, PushError};
+    ///
+    /// let (mut tx, mut rx) = spsc::channel(1);
+    /// assert_eq!(tx.push(1), Ok(()));
+    /// assert_eq!(tx.push(2), Err(PushError::Full(2)));
+    /// assert_eq!(rx.pop(), Some(1));
+    /// assert_eq!(tx.push(2), Ok(()));
+    /// ```
+    #[inline]
+    pub fn push(&mut self, value: T) -> Result<(), PushError<T>> {
+        let tail = self.tail;
+        if self.free_from(self.cached_head.get()) == 0 && self.refresh_free() == 0 {
+            return Err(PushError::Full(value));
+        }
+        let slot = self.ring.slot(tail);
+        // SAFETY: position `tail` is free: the consumer has moved past
+        // `tail - capacity` (checked above, with an `Acquire` read of its head
+        // that orders its read of the old value before this write), and only
+        // this producer writes slots.
+        slot.value
+            .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
+        let next = tail.wrapping_add(1);
+        // ordering: Release publishes the value written above to a consumer
+        // that reads this stamp with Acquire.
+        slot.stamp.store(next, Release);
+        self.tail = next;
+        self.publish();
+        Ok(())
+    }
+
+    /// Pushes as many items of `items` as fit, in order, publishing them
+    /// once; returns how many went in. Wait-free.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = handoff::spsc::channel(3);
+    /// assert_eq!(tx.push_slice(&[1, 2, 3, 4]), 3);
+    /// let mut out = [0; 4];
+    /// assert_eq!(rx.pop_slice(&mut out), 3);
+    /// assert_eq!(out, [1, 2, 3, 0]);
+    /// ```
+    #[inline]
+    pub fn push_slice(&mut self, items: &[T]) -> usize
+    where
+        T: Copy,
+    {
+        self.push_iter(items.iter().copied())
+    }
+
+    /// Pushes items from `iter` until it ends or the ring is full, publishing
+    /// them once; returns how many went in. Wait-free if the iterator is.
+    ///
+    /// The iterator is not advanced past the last item that fits, so nothing
+    /// is lost:
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = handoff::spsc::channel(2);
+    /// let mut words = vec!["a".to_string(), "b".into(), "c".into()].into_iter();
+    /// assert_eq!(tx.push_iter(&mut words), 2);
+    /// assert_eq!(words.next().as_deref(), Some("c"));
+    /// assert_eq!(rx.drain(8).collect::<Vec<_>>(), ["a", "b"]);
+    /// ```
+    #[inline]
+    pub fn push_iter<I: IntoIterator<Item = T>>(&mut self, iter: I) -> usize {
+        let iter = iter.into_iter();
+        let (lower, upper) = iter.size_hint();
+        let mut free = self.free_from(self.cached_head.get());
+        // Re-read the consumer's head only if the cached view may be short.
+        if free < upper.unwrap_or(usize::MAX).max(lower) {
+            free = self.refresh_free();
+        }
+        // Publishes what was written when the loop ends, also if the
+        // iterator panics part-way.
+        let batch = Batch { start: self.tail, producer: self };
+        for value in iter.take(free) {
+            let producer = &mut *batch.producer;
+            let tail = producer.tail;
+            let slot = producer.ring.slot(tail);
+            // SAFETY: as in `push`: `tail` is among the `free` positions the
+            // consumer has released.
+            slot.value.with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
+            producer.tail = tail.wrapping_add(1);
+            // ordering: Release publishes this value to a consumer that reads
+            // the stamp with Acquire.
+            slot.stamp.store(producer.tail, Release);
+        }
+        batch.producer.tail.wrapping_sub(batch.start)
+    }
+
+    /// How many items the ring holds now. The consumer may pop concurrently,
+    /// so the true number can only be lower by the time this returns.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = handoff::spsc::channel(4);
+    /// tx.push(1).unwrap();
+    /// tx.push(2).unwrap();
+    /// assert_eq!(tx.len(), 2);
+    /// rx.pop();
+    /// assert_eq!(tx.len(), 1);
+    /// ```
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.ring.capacity - self.refresh_free()
+    }
+
+    /// Whether the ring is empty now (it can only become empty later, not
+    /// stop being so, without a push from this producer).
+    ///
+    /// ```
+    /// let (mut tx, _rx) = handoff::spsc::channel(4);
+    /// assert!(tx.is_empty());
+    /// tx.push(()).unwrap();
+    /// assert!(!tx.is_empty());
+    /// ```
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the ring is full now, so that `push` would fail.
+    ///
+    /// ```
+    /// let (mut tx, _rx) = handoff::spsc::channel(1);
+    /// assert!(!tx.is_full());
+    /// tx.push(()).unwrap();
+    /// assert!(tx.is_full());
+    /// ```
+    #[inline]
+    pub fn is_full(&self) -> bool {
+        self.free_from(self.cached_head.get()) == 0 && self.refresh_free() == 0
+    }
+
+    /// How many more items can be pushed now without the consumer popping.
+    ///
+    /// ```
+    /// let (mut tx, _rx) = handoff::spsc::channel(4);
+    /// tx.push(0).unwrap();
+    /// assert_eq!(tx.free_len(), 3);
+    /// ```
+    #[inline]
+    pub fn free_len(&self) -> usize {
+        self.refresh_free()
+    }
+
+    /// The most items the ring holds: exactly what [`channel`] was asked for.
+    ///
+    /// [`channel`]: crate::spsc::channel
+    ///
+    /// ```
+    /// let (tx, _rx) = handoff::spsc::channel::<u8>(1000);
+    /// assert_eq!(tx.capacity(), 1000);
+    /// ```
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.ring.capacity
+    }
+
+    /// Whether the [`Consumer`](crate::spsc::Consumer) has been dropped:
+    /// nothing pushed from now on will ever be read.
+    ///
+    /// ```
+    /// let (tx, rx) = handoff::spsc::channel::<u8>(1);
+    /// assert!(!tx.is_closed());
+    /// drop(rx);
+    /// assert!(tx.is_closed());
+    /// ```
+    #[inline]
+    pub fn is_closed(&self) -> bool {
+        // ordering: Acquire pairs with the consumer's Release in its `Drop`.
+        self.ring.shared.consumer_gone.load(Acquire)
+    }
+
+    /// Free slots by a given head: `capacity - (tail - head)`.
+    #[inline(always)]
+    fn free_from(&self, head: usize) -> usize {
+        let len = self.tail.wrapping_sub(head);
+        debug_assert!(
+            len <= self.ring.capacity,
+            "tail {} is more than capacity past head {head}",
+            self.tail
+        );
+        self.ring.capacity - len
+    }
+
+    /// Re-reads the consumer's head and returns the free slots.
+    #[inline]
+    fn refresh_free(&self) -> usize {
+        // ordering: Acquire pairs with the consumer's Release store of head:
+        // its reads of the values in the slots it released happen before we
+        // overwrite them.
+        let head = self.ring.shared.head.load(Acquire);
+        self.cached_head.set(head);
+        self.free_from(head)
+    }
+
+    /// Publishes `self.tail` as the new end of the ring.
+    #[inline(always)]
+    fn publish(&self) {
+        // ordering: Release publishes every value written before it to a
+        // consumer that reads `tail` with Acquire (batch pops, `len`).
+        self.ring.shared.tail.store(self.tail, Release);
+    }
+}
+
+/// Publishes the tail once when a batch push ends, however it ends.
+struct Batch<'a, T> {
+    producer: &'a mut Producer<T>,
+    start: usize,
+}
+
+impl<T> Drop for Batch<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        if self.producer.tail != self.start {
+            self.producer.publish();
+        }
+    }
+}
+
+impl<T> Drop for Producer<T> {
+    fn drop(&mut self) {
+        // ordering: Release orders our last tail store before the flag, for a
+        // consumer that reads the flag with Acquire and then drains.
+        self.ring.shared.producer_gone.store(true, Release);
+    }
+}
+
+impl<T> fmt::Debug for Producer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Producer")
+            .field("ring", &self.ring)
+            .field("tail", &self.tail)
+            .finish()
+    }
+}
