@@ -2,7 +2,7 @@
 //! `ArrayQueue` and a raw-atomic floor, printed as a Markdown table.
 //!
 //! ```text
-//! cargo bench --bench spsc_compare                     # full run, ~3 minutes
+//! cargo bench --bench spsc_compare                     # full run, ~1 minute
 //! ROUNDS=11 cargo bench --bench spsc_compare           # fewer rounds
 //! cargo bench --bench spsc_compare -- batch            # only matching cases
 //! cargo bench --bench spsc_compare -- --quick          # 1 round, tiny counts
@@ -53,11 +53,12 @@ mod compare {
     }
 
     impl Counts {
-        /// Full mode: each measurement takes a few tens of milliseconds.
+        /// Full mode: on a quiet 2-core machine each measurement takes about
+        /// 20-300 ms and a round about a second (~35 s for 31 rounds).
         const FULL: Counts = Counts {
-            pingpong: 200_000,
-            throughput: 2_000_000,
-            batch: 10_000_000,
+            pingpong: 1_000_000,
+            throughput: 10_000_000,
+            batch: 50_000_000,
         };
         /// Quick mode (also used by `cargo test --benches`, in a debug build).
         const QUICK: Counts = Counts {
@@ -180,6 +181,7 @@ mod compare {
             std::thread::available_parallelism().map_or(0, |n| n.get()),
         );
         let started = Instant::now();
+        let cpu_before = CpuTimes::now();
         if !quick {
             // Untimed warm-up: page in the code, let the clock settle.
             let warm = counts.scaled_down(10);
@@ -188,9 +190,9 @@ mod compare {
             }
         }
         for round in 0..rounds {
-            for i in 0..rows.len() {
-                let ns = measure(&rows[i], counts.get(rows[i].scenario));
-                rows[i].ns.push(ns);
+            for row in &mut rows {
+                let ns = measure(row, counts.get(row.scenario));
+                row.ns.push(ns);
             }
             if !quick {
                 eprint!(
@@ -206,12 +208,23 @@ mod compare {
         }
 
         print_table(&rows, rounds);
+        if let (Some(before), Some(after)) = (cpu_before, CpuTimes::now()) {
+            let other = after.other_share_since(&before);
+            println!(
+                "Other processes used {:.0}% of the machine's CPU time during the run{}",
+                other * 100.0,
+                if other > 0.05 {
+                    ": the numbers are disturbed (spinning threads lose their core), rerun on a \
+                     quiet machine."
+                } else {
+                    "."
+                }
+            );
+        }
     }
 
     fn print_table(rows: &[Row], rounds: usize) {
-        println!(
-            "| scenario | implementation | median ns/op | p10 | p90 | ratio | paired ratio |"
-        );
+        println!("| scenario | implementation | median ns/op | p10 | p90 | ratio | paired ratio |");
         println!("|---|---|--:|--:|--:|--:|--:|");
         for scenario in Scenario::ALL {
             let rows: Vec<&Row> = rows.iter().filter(|r| r.scenario == scenario).collect();
@@ -263,6 +276,53 @@ mod compare {
              slices / this median (higher is better). paired ratio: the same ratio taken \
              per round, then the median over rounds."
         );
+    }
+
+    /// CPU time counters from `/proc` (Linux), to tell whether other processes
+    /// competed for the cores during the run.
+    struct CpuTimes {
+        /// Whole machine, all CPUs: busy and total clock ticks.
+        busy: u64,
+        total: u64,
+        /// This process: user + system clock ticks.
+        own: u64,
+    }
+
+    impl CpuTimes {
+        fn now() -> Option<CpuTimes> {
+            let stat = std::fs::read_to_string("/proc/stat").ok()?;
+            // cpu user nice system idle iowait irq softirq steal ...
+            let ticks: Vec<u64> = stat
+                .lines()
+                .next()?
+                .strip_prefix("cpu ")?
+                .split_whitespace()
+                .take(8)
+                .map(|t| t.parse().ok())
+                .collect::<Option<_>>()?;
+            let total: u64 = ticks.iter().sum();
+            let busy = total - ticks.get(3)? - ticks.get(4)?;
+            let own_stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+            // Fields after the parenthesised command name start at `state`;
+            // utime and stime are the 12th and 13th of them.
+            let mut fields = own_stat.rsplit_once(')')?.1.split_whitespace().skip(11);
+            let utime: u64 = fields.next()?.parse().ok()?;
+            let stime: u64 = fields.next()?.parse().ok()?;
+            Some(CpuTimes {
+                busy,
+                total,
+                own: utime + stime,
+            })
+        }
+
+        /// Share of all CPUs' time since `before` that other processes
+        /// (or the hypervisor, as steal time) took.
+        fn other_share_since(&self, before: &CpuTimes) -> f64 {
+            let total = self.total.saturating_sub(before.total).max(1) as f64;
+            let busy = self.busy.saturating_sub(before.busy);
+            let own = self.own.saturating_sub(before.own);
+            busy.saturating_sub(own) as f64 / total
+        }
     }
 
     /// The ratio as reported for `scenario`: time over the reference's for

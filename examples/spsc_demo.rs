@@ -25,7 +25,10 @@ fn main() {
         .nth(1)
         .and_then(|s| s.parse::<f64>().ok())
         .map_or(Duration::from_secs(1), Duration::from_secs_f64);
-    println!("handoff::spsc demo ({} per phase, capacity 4096)\n", fmt_duration(phase));
+    println!(
+        "handoff::spsc demo ({} per phase, capacity 4096)\n",
+        fmt_duration(phase)
+    );
 
     let (rate, checksum_ok) = throughput(phase, false);
     println!("one at a time : {:>7.1} M requests/s  (every request arrived once, in order: {checksum_ok})", rate / 1e6);
@@ -57,7 +60,10 @@ fn throughput(phase: Duration, batch: bool) -> (f64, bool) {
             for _ in 0..16 {
                 if batch {
                     for (i, r) in buf.iter_mut().enumerate() {
-                        *r = Request { id: id + i as u64, len: 64 };
+                        *r = Request {
+                            id: id + i as u64,
+                            len: 64,
+                        };
                     }
                     id += tx.push_slice(&buf) as u64;
                 } else {
@@ -125,7 +131,9 @@ fn round_trips(phase: Duration) -> Vec<u64> {
     let mut i = 0u64;
     while start.elapsed() < phase {
         let t = Instant::now();
-        ping_tx.push(i).expect("the ring is empty between round trips");
+        ping_tx
+            .push(i)
+            .expect("the ring is empty between round trips");
         let back = loop {
             if let Some(v) = pong_rx.pop() {
                 break v;

@@ -153,7 +153,8 @@ fn batch_slices() {
     });
 }
 
-/// Batches of heap items: `push_iter` against `drain`.
+/// Batches of heap items: `push_iter` against single pops (which find items
+/// by their stamps) and `drain` (which finds them by the tail).
 #[test]
 fn batch_iter_and_drain() {
     loom::model(|| {
@@ -166,7 +167,7 @@ fn batch_iter_and_drain() {
                 thread::yield_now();
             }
         });
-        let mut got = Vec::new();
+        let mut got = vec![pop_spinning(&mut rx)];
         while got.len() < 3 {
             got.extend(rx.drain(2).map(|v| *v));
             thread::yield_now();

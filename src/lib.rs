@@ -50,6 +50,9 @@
 //!   moves and drops are themselves async-signal-safe touch only atomics and
 //!   the ring's own memory, so they may be called from a signal handler
 //!   (provided the handler is the only user of that half while it runs).
+//! - **Platforms.** 64-bit targets only (a compile error elsewhere): ring
+//!   positions are `usize` counters that must never wrap around while a ring
+//!   lives, which 64 bits guarantee for centuries of pushes.
 //! - **Bad input** gets a clear error ([`CapacityError`]) or a documented
 //!   panic, never undefined behaviour.
 //!
@@ -65,6 +68,12 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(unsafe_op_in_unsafe_fn, missing_docs, missing_debug_implementations)]
 #![warn(clippy::undocumented_unsafe_blocks, rust_2018_idioms)]
+
+// The rings tell a fresh slot from a stale one by comparing positions that
+// wrap at `usize::MAX`; with 64 bits no ring lives long enough to wrap (see
+// `spsc::Slot::stamp`), with 32 bits one could in minutes.
+#[cfg(not(target_pointer_width = "64"))]
+compile_error!("handoff supports 64-bit targets only: its ring positions must not wrap");
 
 mod error;
 mod loom;

@@ -37,7 +37,9 @@ fn bad_capacities_are_refused_clearly() {
     for capacity in [usize::MAX, usize::MAX / 2 + 2, 1 << 62] {
         assert_eq!(
             spsc::try_channel::<u8>(capacity).unwrap_err(),
-            CapacityError::TooLarge { requested: capacity }
+            CapacityError::TooLarge {
+                requested: capacity
+            }
         );
     }
     let err = std::panic::catch_unwind(|| spsc::channel::<u8>(0)).unwrap_err();
@@ -52,7 +54,9 @@ fn capacity_that_cannot_be_allocated_is_an_error() {
     let capacity = 1 << 40;
     assert_eq!(
         spsc::try_channel::<u64>(capacity).unwrap_err(),
-        CapacityError::TooLarge { requested: capacity }
+        CapacityError::TooLarge {
+            requested: capacity
+        }
     );
 }
 
@@ -131,7 +135,10 @@ fn leaked_drain_does_not_yield_items_twice() {
 fn push_iter_leaves_the_rest_in_the_iterator() {
     let drops = Drops::new();
     let (mut tx, mut rx) = spsc::channel(3);
-    let mut items = (0..5).map(|i| drops.item(i)).collect::<Vec<_>>().into_iter();
+    let mut items = (0..5)
+        .map(|i| drops.item(i))
+        .collect::<Vec<_>>()
+        .into_iter();
     assert_eq!(tx.push_iter(&mut items), 3);
     assert_eq!(items.next().map(|t| t.id), Some(3));
     assert_eq!(rx.pop().map(|t| t.id), Some(0));
@@ -145,7 +152,13 @@ fn panicking_iterator_loses_nothing() {
     let drops = Drops::new();
     let (mut tx, mut rx) = spsc::channel(8);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        tx.push_iter((0..5).map(|i| if i == 3 { panic!("boom") } else { drops.item(i) }))
+        tx.push_iter((0..5).map(|i| {
+            if i == 3 {
+                panic!("boom")
+            } else {
+                drops.item(i)
+            }
+        }))
     }));
     assert!(result.is_err());
     // The three items written before the panic are in the ring, in order.
@@ -157,9 +170,12 @@ fn panicking_iterator_loses_nothing() {
 
 #[test]
 fn items_left_inside_are_dropped_exactly_once() {
-    for (drop_producer_first, capacity, pushed, popped) in
-        [(true, 4, 4, 1), (false, 4, 3, 0), (true, 3, 7, 5), (false, 1, 1, 1)]
-    {
+    for (drop_producer_first, capacity, pushed, popped) in [
+        (true, 4, 4, 1),
+        (false, 4, 3, 0),
+        (true, 3, 7, 5),
+        (false, 1, 1, 1),
+    ] {
         let drops = Drops::new();
         let (mut tx, mut rx) = spsc::channel(capacity);
         let mut sent = 0;
@@ -181,7 +197,11 @@ fn items_left_inside_are_dropped_exactly_once() {
         if drop_producer_first {
             drop(tx);
             assert!(rx.is_closed());
-            assert_eq!(drops.alive() as u64, pushed - popped, "items outlive one half");
+            assert_eq!(
+                drops.alive() as u64,
+                pushed - popped,
+                "items outlive one half"
+            );
             drop(rx);
         } else {
             drop(rx);
@@ -235,7 +255,10 @@ fn stress_one_at_a_time(n: u64, capacity: usize) {
                 expected += 1;
             }
             None => {
-                assert!(!(rx.is_closed() && rx.is_empty()), "producer gone with {expected} of {n} received");
+                assert!(
+                    !(rx.is_closed() && rx.is_empty()),
+                    "producer gone with {expected} of {n} received"
+                );
                 std::hint::spin_loop();
             }
         }

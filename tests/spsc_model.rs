@@ -35,7 +35,11 @@ fn op() -> impl Strategy<Value = Op> {
 fn config() -> ProptestConfig {
     ProptestConfig {
         cases: if cfg!(miri) { 8 } else { 512 },
-        failure_persistence: if cfg!(miri) { None } else { ProptestConfig::default().failure_persistence },
+        failure_persistence: if cfg!(miri) {
+            None
+        } else {
+            ProptestConfig::default().failure_persistence
+        },
         ..ProptestConfig::default()
     }
 }

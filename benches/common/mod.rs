@@ -8,7 +8,9 @@
 //! checks that every item arrived in order (panicking otherwise), joins the
 //! helper and only then returns the elapsed time. The clock starts once the
 //! helper thread is running, so thread start-up is not timed; the join is,
-//! but it is amortised over the whole run.
+//! but it is amortised over the whole run. Waiting threads spin with
+//! `spin_loop()` and start yielding only after [`SPINS_BEFORE_YIELD`] spins
+//! (which happens only when the other thread has lost its core).
 
 use std::hint::spin_loop;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -139,9 +141,9 @@ impl BatchRing for Rtrb {
         let chunk = match rx.read_chunk(out.len()) {
             Ok(chunk) => chunk,
             Err(rtrb::chunks::ChunkError::TooFewSlots(0)) => return 0,
-            Err(rtrb::chunks::ChunkError::TooFewSlots(ready)) => {
-                rx.read_chunk(ready).expect("rtrb reported these slots ready")
-            }
+            Err(rtrb::chunks::ChunkError::TooFewSlots(ready)) => rx
+                .read_chunk(ready)
+                .expect("rtrb reported these slots ready"),
         };
         let (first, second) = chunk.as_slices();
         let n = first.len() + second.len();

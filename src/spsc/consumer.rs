@@ -231,6 +231,13 @@ impl<T> Consumer<T> {
     }
 
     /// Whether position `head` is published; the fast path for one item.
+    ///
+    /// The consumer looks at a stamp only when it has caught up with
+    /// everything it knew of, and then `head` is where the producer's next
+    /// push (single or batch) starts, whose first slot that push stamps with
+    /// its end. So the stamp alone answers: an empty ring is polled without
+    /// touching the producer's tail cache line, and a ping-pong moves one
+    /// cache line per message.
     #[inline(always)]
     fn head_ready(&self) -> bool {
         let head = self.head;
@@ -238,12 +245,16 @@ impl<T> Consumer<T> {
             return true;
         }
         // ordering: Acquire pairs with the producer's Release store of the
-        // stamp, which follows its write of the value.
-        if self.ring.slot(head).stamp.load(Acquire) == head.wrapping_add(1) {
-            self.cached_tail.set(head.wrapping_add(1));
+        // stamp, which follows its writes of the run's values.
+        let end = self.ring.slot(head).stamp.load(Acquire);
+        // A stamp left from an earlier lap is at most `head`, so it gives a
+        // "run length" of 0 or, wrapped, far more than the capacity.
+        let run = end.wrapping_sub(head);
+        if run.wrapping_sub(1) < self.ring.capacity {
+            self.cached_tail.set(end);
             return true;
         }
-        self.refresh_len() != 0
+        false
     }
 
     /// How many items are published, re-reading the producer's tail only if

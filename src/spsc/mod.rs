@@ -31,11 +31,13 @@
 //! rounded up to a power of two. The ring never holds more than the
 //! `capacity` that was asked for.
 //!
-//! Each slot carries a *stamp* next to its value: the producer writes the
-//! value, then stores `p + 1` into the stamp with `Release`. A consumer that
-//! has caught up with the producer learns that position `p` is ready from
-//! the slot itself, so a message crosses between cores in one cache line
-//! instead of two (the value's and the shared tail index's). The producer
+//! Each slot carries a *stamp* next to its value: a push of the items at
+//! positions `p .. end` (one item, or a batch) writes their values, then
+//! stores `end` into the stamp of `p`'s slot with `Release`. A consumer that
+//! has caught up with the producer learns from the slot itself that a run
+//! starting at its head is ready, so a message crosses between cores in one
+//! cache line instead of two (the value's and the shared tail index's), and a
+//! batch costs one stamp. The producer
 //! also publishes its tail index (for `len` and batch pops) and the consumer
 //! its head index (so the producer knows which slots are free); each side
 //! caches the other's index and re-reads it only when its cached view says
@@ -114,10 +116,14 @@ pub fn try_channel<T: Send>(capacity: usize) -> Result<(Producer<T>, Consumer<T>
 
 /// One cell of the ring.
 struct Slot<T> {
-    /// `p + 1` (wrapping) once the value for position `p` is written; written
-    /// only by the producer, after the value, with `Release`. Because every
-    /// push stamps its slot and a slot is rewritten every `slots.len()`
-    /// positions, a stamp equals `p + 1` only while the slot holds `p`.
+    /// Written only by the producer, with `Release`, after the values it
+    /// covers: a push (single or batch) of the run `p .. end` stores `end`
+    /// into the stamp of `p`'s slot. Any other value a slot's stamp holds was
+    /// stored for an earlier position of that slot and is at most the
+    /// consumer's head, so `stamp - head` (wrapping) is in `1 ..= capacity`
+    /// exactly when a run starting at `head` is published. Telling the two
+    /// apart needs positions not to wrap in between: `usize` is 64 bits (see
+    /// the crate root), and 2^64 pushes take centuries.
     stamp: AtomicUsize,
     /// Initialised exactly for the positions in `head .. tail`.
     value: UnsafeCell<MaybeUninit<T>>,

@@ -73,12 +73,8 @@ impl<T> Producer<T> {
         // this producer writes slots.
         slot.value
             .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
-        let next = tail.wrapping_add(1);
-        // ordering: Release publishes the value written above to a consumer
-        // that reads this stamp with Acquire.
-        slot.stamp.store(next, Release);
-        self.tail = next;
-        self.publish();
+        self.tail = tail.wrapping_add(1);
+        self.publish_run(tail);
         Ok(())
     }
 
@@ -97,7 +93,25 @@ impl<T> Producer<T> {
     where
         T: Copy,
     {
-        self.push_iter(items.iter().copied())
+        let mut free = self.free_from(self.cached_head.get());
+        if free < items.len() {
+            free = self.refresh_free();
+        }
+        let n = free.min(items.len());
+        let tail = self.tail;
+        for (i, item) in items[..n].iter().enumerate() {
+            let pos = tail.wrapping_add(i);
+            let slot = self.ring.slot(pos);
+            // SAFETY: as in `push`: `pos` is among the `free` positions the
+            // consumer has released.
+            slot.value
+                .with_mut(|p| unsafe { p.write(MaybeUninit::new(*item)) });
+        }
+        if n > 0 {
+            self.tail = tail.wrapping_add(n);
+            self.publish_run(tail);
+        }
+        n
     }
 
     /// Pushes items from `iter` until it ends or the ring is full, publishing
@@ -122,20 +136,21 @@ impl<T> Producer<T> {
         if free < upper.unwrap_or(usize::MAX).max(lower) {
             free = self.refresh_free();
         }
-        // Publishes what was written when the loop ends, also if the
-        // iterator panics part-way.
-        let batch = Batch { start: self.tail, producer: self };
+        // Publishes what was written, as one run, when the loop ends, also if
+        // the iterator panics part-way.
+        let batch = Batch {
+            start: self.tail,
+            producer: self,
+        };
         for value in iter.take(free) {
             let producer = &mut *batch.producer;
             let tail = producer.tail;
             let slot = producer.ring.slot(tail);
             // SAFETY: as in `push`: `tail` is among the `free` positions the
             // consumer has released.
-            slot.value.with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
+            slot.value
+                .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
             producer.tail = tail.wrapping_add(1);
-            // ordering: Release publishes this value to a consumer that reads
-            // the stamp with Acquire.
-            slot.stamp.store(producer.tail, Release);
         }
         batch.producer.tail.wrapping_sub(batch.start)
     }
@@ -246,11 +261,18 @@ impl<T> Producer<T> {
         self.free_from(head)
     }
 
-    /// Publishes `self.tail` as the new end of the ring.
+    /// Publishes the run of items written at `start .. self.tail`: first in
+    /// the stamp of the run's first slot (for a consumer that has caught up
+    /// and polls that slot), then in the shared tail (for batch pops and
+    /// `len`).
     #[inline(always)]
-    fn publish(&self) {
-        // ordering: Release publishes every value written before it to a
-        // consumer that reads `tail` with Acquire (batch pops, `len`).
+    fn publish_run(&self, start: usize) {
+        debug_assert!((1..=self.ring.capacity).contains(&self.tail.wrapping_sub(start)));
+        // ordering: Release publishes every value of the run, written before
+        // it, to a consumer that reads the stamp with Acquire.
+        self.ring.slot(start).stamp.store(self.tail, Release);
+        // ordering: Release likewise for a consumer that reads the tail with
+        // Acquire.
         self.ring.shared.tail.store(self.tail, Release);
     }
 }
@@ -265,7 +287,7 @@ impl<T> Drop for Batch<'_, T> {
     #[inline]
     fn drop(&mut self) {
         if self.producer.tail != self.start {
-            self.producer.publish();
+            self.producer.publish_run(self.start);
         }
     }
 }

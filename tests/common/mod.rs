@@ -23,7 +23,11 @@ impl Drops {
     /// A new tracked value carrying `id`.
     pub fn item(&self, id: u64) -> Tracked {
         self.0.made.fetch_add(1, Ordering::Relaxed);
-        Tracked { id, alive: true, owner: Arc::clone(&self.0) }
+        Tracked {
+            id,
+            alive: true,
+            owner: Arc::clone(&self.0),
+        }
     }
 
     pub fn made(&self) -> usize {
