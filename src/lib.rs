@@ -80,3 +80,8 @@ mod loom;
 pub mod spsc;
 
 pub use error::{CapacityError, PushError};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
