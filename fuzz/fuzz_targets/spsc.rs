@@ -25,13 +25,21 @@ struct Item {
 impl Item {
     fn new(id: u32) -> Self {
         ALIVE.with(|a| a.set(a.get() + 1));
-        Self { id, _payload: Box::new(id), dropped: Rc::new(Cell::new(false)) }
+        Self {
+            id,
+            _payload: Box::new(id),
+            dropped: Rc::new(Cell::new(false)),
+        }
     }
 }
 
 impl Drop for Item {
     fn drop(&mut self) {
-        assert!(!self.dropped.replace(true), "item {} dropped twice", self.id);
+        assert!(
+            !self.dropped.replace(true),
+            "item {} dropped twice",
+            self.id
+        );
         ALIVE.with(|a| a.set(a.get() - 1));
     }
 }
@@ -45,7 +53,9 @@ fn alive() -> usize {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&first, ops)) = data.split_first() else { return };
+    let Some((&first, ops)) = data.split_first() else {
+        return;
+    };
     let capacity = usize::from(first % 16) + 1;
     let start = alive();
     {
@@ -79,8 +89,9 @@ fuzz_target!(|data: &[u8]| {
                 4 => {
                     let take = arg / 4;
                     let got: Vec<u32> = rx.drain(arg % 4 * 3).take(take).map(|i| i.id).collect();
-                    let expected: Vec<u32> =
-                        model.drain(..take.min(arg % 4 * 3).min(model.len())).collect();
+                    let expected: Vec<u32> = model
+                        .drain(..take.min(arg % 4 * 3).min(model.len()))
+                        .collect();
                     assert_eq!(got, expected);
                 }
                 5 => {
@@ -115,7 +126,11 @@ fuzz_target!(|data: &[u8]| {
         if closed {
             drop(rx);
             assert!(tx.is_closed());
-            assert_eq!(alive() - start, model.len(), "items dropped before the ring");
+            assert_eq!(
+                alive() - start,
+                model.len(),
+                "items dropped before the ring"
+            );
         }
     }
     assert_eq!(alive(), start, "items leaked or dropped twice");
