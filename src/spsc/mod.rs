@@ -84,7 +84,7 @@ use crate::CapacityError;
 /// assert_eq!(tx.capacity(), 2);
 /// ```
 ///
-/// ```should_panic = "ring capacity must be at least 1, got 0"
+/// ```should_panic
 /// let _ = handoff::spsc::channel::<u8>(0);
 /// ```
 #[track_caller]
