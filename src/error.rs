@@ -47,23 +47,32 @@ impl fmt::Display for CapacityError {
 
 impl std::error::Error for CapacityError {}
 
-/// [`spsc::Producer::push`](crate::spsc::Producer::push) found the ring full.
+/// A push was refused; the value is handed back, so nothing is lost.
 ///
-/// The value is handed back, so nothing is lost:
+/// Returned by [`spsc::Producer::push`](crate::spsc::Producer::push) and
+/// [`mpsc::Producer::push`](crate::mpsc::Producer::push).
 ///
 /// ```
 /// use handoff::{spsc, PushError};
 ///
-/// let (mut tx, _rx) = spsc::channel(1);
+/// let (mut tx, rx) = spsc::channel(1);
 /// tx.push(String::from("a")).unwrap();
 /// let err = tx.push(String::from("b")).unwrap_err();
 /// assert_eq!(err.to_string(), "ring is full");
 /// assert_eq!(err.into_inner(), "b");
+///
+/// drop(rx);
+/// let err = tx.push(String::from("c")).unwrap_err();
+/// assert!(matches!(err, PushError::Closed(_)));
+/// assert_eq!(err.to_string(), "ring is closed: its consumer is gone");
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PushError<T> {
     /// Every slot is occupied; the value was not pushed.
     Full(T),
+    /// The consumer is gone, so nothing pushed would ever be read; the value
+    /// was not pushed.
+    Closed(T),
 }
 
 impl<T> PushError<T> {
@@ -71,8 +80,15 @@ impl<T> PushError<T> {
     #[inline]
     pub fn into_inner(self) -> T {
         match self {
-            Self::Full(value) => value,
+            Self::Full(value) | Self::Closed(value) => value,
         }
+    }
+
+    /// Whether the push failed because the ring was full (it may succeed
+    /// later), rather than closed (it never will).
+    #[inline]
+    pub fn is_full(&self) -> bool {
+        matches!(self, Self::Full(_))
     }
 }
 
@@ -80,6 +96,7 @@ impl<T> fmt::Debug for PushError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Full(_) => f.write_str("Full(..)"),
+            Self::Closed(_) => f.write_str("Closed(..)"),
         }
     }
 }
@@ -88,8 +105,44 @@ impl<T> fmt::Display for PushError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Full(_) => f.write_str("ring is full"),
+            Self::Closed(_) => f.write_str("ring is closed: its consumer is gone"),
         }
     }
 }
 
 impl<T> std::error::Error for PushError<T> {}
+
+/// Why [`mpsc::Consumer::try_pop`](crate::mpsc::Consumer::try_pop) returned
+/// no item.
+///
+/// ```
+/// use handoff::{mpsc, PopError};
+///
+/// let (tx, mut rx) = mpsc::channel::<u8>(4);
+/// assert_eq!(rx.try_pop(), Err(PopError::Empty));
+/// drop(tx);
+/// assert_eq!(rx.try_pop(), Err(PopError::Closed));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PopError {
+    /// No item is in the ring and no push is under way.
+    Empty,
+    /// The next item's slot has been claimed by a producer that has not
+    /// finished writing it: an item is coming, and no later item can be
+    /// popped before it (the ring is FIFO).
+    Pending,
+    /// The ring is empty and every producer is gone: nothing more will come.
+    Closed,
+}
+
+impl fmt::Display for PopError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Empty => "ring is empty",
+            Self::Pending => "ring's next item is still being written by its producer",
+            Self::Closed => "ring is empty and closed: every producer is gone",
+        })
+    }
+}
+
+impl std::error::Error for PopError {}

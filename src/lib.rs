@@ -5,6 +5,9 @@
 //!
 //! - [`spsc`]: a bounded single-producer single-consumer ring; wait-free
 //!   `push`/`pop`, batch operations, close detection.
+//! - [`mpsc`]: a bounded multi-producer single-consumer ring; `Producer` is
+//!   `Clone + Send + Sync`, the consumer needs no read-modify-write, and
+//!   tells "empty" from "a push is under way".
 //!
 //! # Example
 //!
@@ -38,14 +41,20 @@
 //!
 //! - **Progress.** [`spsc`] `push`, `pop`, `peek` and the batch operations
 //!   are wait-free: each completes in a bounded number of its own steps, no
-//!   matter what the other thread does or whether it was preempted. None of
-//!   them allocates, takes a lock or makes a system call.
+//!   matter what the other thread does or whether it was preempted. [`mpsc`]
+//!   pushes are lock-free among producers and its pops never wait, but a
+//!   producer preempted between claiming a slot and publishing it holds up
+//!   the consumer (reported as [`PopError::Pending`]); see
+//!   [`mpsc`'s progress notes](mpsc#progress). None of the operations
+//!   allocates, takes a lock or makes a system call.
 //! - **Ordering.** Everything a producer wrote before pushing an item is
 //!   visible to the thread that pops that item (a happens-before edge per
-//!   item). Items come out in the order they went in.
+//!   item). Items come out in the order they went in (for [`mpsc`], each
+//!   producer's items in that producer's order).
 //! - **Ownership.** Every item pushed is either popped exactly once or
 //!   dropped exactly once when the last half of its ring is dropped. A
-//!   refused push hands the value back ([`PushError::Full`]).
+//!   refused push hands the value back ([`PushError::Full`], or
+//!   [`PushError::Closed`] once the consumer is gone).
 //! - **Async-signal safety.** `push` and `pop` on a ring whose item type's
 //!   moves and drops are themselves async-signal-safe touch only atomics and
 //!   the ring's own memory, so they may be called from a signal handler
@@ -77,9 +86,10 @@ compile_error!("handoff supports 64-bit targets only: its ring positions must no
 
 mod error;
 mod loom;
+pub mod mpsc;
 pub mod spsc;
 
-pub use error::{CapacityError, PushError};
+pub use error::{CapacityError, PopError, PushError};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

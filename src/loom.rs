@@ -17,6 +17,21 @@ mod imp {
     pub(crate) use ::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     pub(crate) use ::loom::sync::Arc;
 
+    /// Backs off after a lost race (a failed compare-and-swap). Under loom it
+    /// yields, so that the model checker schedules the winner.
+    #[derive(Debug, Default)]
+    pub(crate) struct Backoff;
+
+    impl Backoff {
+        pub(crate) fn new() -> Self {
+            Self
+        }
+
+        pub(crate) fn spin(&self) {
+            ::loom::thread::yield_now();
+        }
+    }
+
     /// Called in a spin loop. Under loom, spinning must yield so that the
     /// model checker can schedule the thread we are waiting for.
     #[inline]
@@ -28,6 +43,8 @@ mod imp {
 
 #[cfg(not(loom))]
 mod imp {
+    /// Exponential spinning after a lost race (a failed compare-and-swap).
+    pub(crate) use crossbeam_utils::Backoff;
     pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     pub(crate) use std::sync::Arc;
 

@@ -219,9 +219,13 @@ fn closed_is_seen_by_the_other_half() {
     assert!(!tx.is_closed() && !rx.is_closed());
     drop(tx);
     assert!(rx.is_closed());
-    let (tx, rx) = spsc::channel::<u8>(1);
+    let (mut tx, rx) = spsc::channel::<u8>(2);
     drop(rx);
     assert!(tx.is_closed());
+    // Nothing more goes in once nobody can read it; the value comes back.
+    assert_eq!(tx.push(1), Err(PushError::Closed(1)));
+    assert_eq!(tx.push_slice(&[1, 2]), 0);
+    assert_eq!(tx.push_iter([1, 2]), 0);
 }
 
 #[test]
@@ -342,11 +346,12 @@ fn stress_drop_accounting_across_threads() {
             loop {
                 match tx.push(v) {
                     Ok(()) => break,
-                    Err(PushError::Full(back)) if !tx.is_closed() => {
+                    Err(PushError::Full(back)) => {
                         v = back;
                         thread::yield_now();
                     }
-                    Err(PushError::Full(_)) => return pushed,
+                    // The consumer is gone: the value comes back, and is dropped here.
+                    Err(PushError::Closed(_)) => return pushed,
                 }
             }
             pushed += 1;

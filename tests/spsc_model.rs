@@ -126,6 +126,7 @@ proptest! {
                     match tx.push(drops.item(next)) {
                         Ok(()) => model.push_back(next),
                         Err(PushError::Full(item)) => prop_assert_eq!(item.id, next),
+                        Err(PushError::Closed(_)) => prop_assert!(false, "consumer is alive"),
                     }
                     next += 1;
                 }

@@ -71,6 +71,7 @@ fuzz_target!(|data: &[u8]| {
                 0 => {
                     match tx.push(Item::new(next)) {
                         Ok(()) => model.push_back(next),
+                        Err(PushError::Closed(_)) => panic!("Closed while the consumer is alive"),
                         Err(PushError::Full(item)) => {
                             assert_eq!(model.len(), capacity);
                             assert_eq!(item.id, next);
@@ -126,6 +127,10 @@ fuzz_target!(|data: &[u8]| {
         if closed {
             drop(rx);
             assert!(tx.is_closed());
+            // A push to a ring nobody reads hands the value back.
+            let refused = tx.push(Item::new(next)).unwrap_err();
+            assert!(matches!(refused, PushError::Closed(ref item) if item.id == next));
+            drop(refused);
             assert_eq!(
                 alive() - start,
                 model.len(),

@@ -5,7 +5,7 @@ use core::fmt;
 use core::mem::MaybeUninit;
 
 use super::Ring;
-use crate::loom::Ordering::{Acquire, Release};
+use crate::loom::Ordering::{Acquire, Relaxed, Release};
 use crate::PushError;
 
 /// The writing half of an [`spsc`](crate::spsc) ring.
@@ -49,7 +49,7 @@ impl<T> Producer<T> {
     }
 
     /// Pushes `value`, or hands it back in [`PushError::Full`] if the ring is
-    /// full. Wait-free.
+    /// full, or in [`PushError::Closed`] if the consumer is gone. Wait-free.
     ///
     /// ```
     /// use handoff::{spsc, PushError};
@@ -59,10 +59,15 @@ impl<T> Producer<T> {
     /// assert_eq!(tx.push(2), Err(PushError::Full(2)));
     /// assert_eq!(rx.pop(), Some(1));
     /// assert_eq!(tx.push(2), Ok(()));
+    /// drop(rx);
+    /// assert_eq!(tx.push(3), Err(PushError::Closed(3)));
     /// ```
     #[inline]
     pub fn push(&mut self, value: T) -> Result<(), PushError<T>> {
         let tail = self.tail;
+        if self.is_closed_relaxed() {
+            return Err(PushError::Closed(value));
+        }
         if self.free_from(self.cached_head.get()) == 0 && self.refresh_free() == 0 {
             return Err(PushError::Full(value));
         }
@@ -79,7 +84,8 @@ impl<T> Producer<T> {
     }
 
     /// Pushes as many items of `items` as fit, in order, publishing them
-    /// once; returns how many went in. Wait-free.
+    /// once; returns how many went in. Wait-free. Pushes nothing once the
+    /// consumer is gone (check [`is_closed`](Self::is_closed) on 0).
     ///
     /// ```
     /// let (mut tx, mut rx) = handoff::spsc::channel(3);
@@ -93,6 +99,9 @@ impl<T> Producer<T> {
     where
         T: Copy,
     {
+        if self.is_closed_relaxed() {
+            return 0;
+        }
         let mut free = self.free_from(self.cached_head.get());
         if free < items.len() {
             free = self.refresh_free();
@@ -116,6 +125,7 @@ impl<T> Producer<T> {
 
     /// Pushes items from `iter` until it ends or the ring is full, publishing
     /// them once; returns how many went in. Wait-free if the iterator is.
+    /// Pushes nothing once the consumer is gone.
     ///
     /// The iterator is not advanced past the last item that fits, so nothing
     /// is lost:
@@ -131,6 +141,9 @@ impl<T> Producer<T> {
     pub fn push_iter<I: IntoIterator<Item = T>>(&mut self, iter: I) -> usize {
         let iter = iter.into_iter();
         let (lower, upper) = iter.size_hint();
+        if self.is_closed_relaxed() {
+            return 0;
+        }
         let mut free = self.free_from(self.cached_head.get());
         // Re-read the consumer's head only if the cached view may be short.
         if free < upper.unwrap_or(usize::MAX).max(lower) {
@@ -236,6 +249,15 @@ impl<T> Producer<T> {
     pub fn is_closed(&self) -> bool {
         // ordering: Acquire pairs with the consumer's Release in its `Drop`.
         self.ring.shared.consumer_gone.load(Acquire)
+    }
+
+    /// `is_closed` for `push`, which only hands the value back on it.
+    #[inline(always)]
+    fn is_closed_relaxed(&self) -> bool {
+        // ordering: Relaxed; no memory is read on the strength of the flag, a
+        // push racing the consumer's drop may go either way, and an item
+        // pushed then is dropped with the ring.
+        self.ring.shared.consumer_gone.load(Relaxed)
     }
 
     /// Free slots by a given head: `capacity - (tail - head)`.

@@ -1,0 +1,194 @@
+//! The writing half: any number of clones, each pushing through `&self`.
+
+use core::fmt;
+use core::mem::MaybeUninit;
+
+use super::{Ring, Shared};
+use crate::loom::Ordering::{Acquire, Relaxed, Release};
+use crate::loom::{Arc, Backoff};
+use crate::PushError;
+
+/// The writing half of an [`mpsc`](crate::mpsc) ring: `Clone + Send + Sync`.
+///
+/// Clone it for each producing thread, or share one by reference; the ring
+/// is closed for the consumer when the last clone is dropped.
+///
+/// ```
+/// fn all<T: Clone + Send + Sync>(_: &T) {}
+/// let (tx, _rx) = handoff::mpsc::channel::<String>(8);
+/// all(&tx);
+/// ```
+pub struct Producer<T> {
+    shared: Arc<Shared<T>>,
+    ring: Ring<T>,
+}
+
+// SAFETY: a producer moves `T` values into the ring from whatever thread it
+// is on, so `T: Send` is needed and enough; its raw slot pointer is kept
+// alive by its `Arc`.
+unsafe impl<T: Send> Send for Producer<T> {}
+
+// SAFETY: every `&self` method is safe to call concurrently: slots are
+// claimed by compare-and-swap on the tail, so no two producers write the
+// same slot, and a slot is written only after the consumer freed it.
+unsafe impl<T: Send> Sync for Producer<T> {}
+
+impl<T> Producer<T> {
+    pub(super) fn new(shared: Arc<Shared<T>>) -> Self {
+        let ring = Ring::of(&shared);
+        Self { shared, ring }
+    }
+
+    /// Pushes `value`, or hands it back in [`PushError::Full`] if the ring is
+    /// full or [`PushError::Closed`] if the consumer is gone.
+    ///
+    /// Lock-free: it retries only when another producer's push succeeded.
+    ///
+    /// ```
+    /// use handoff::{mpsc, PushError};
+    ///
+    /// let (tx, mut rx) = mpsc::channel(1);
+    /// assert_eq!(tx.push(1), Ok(()));
+    /// assert_eq!(tx.push(2), Err(PushError::Full(2)));
+    /// assert_eq!(rx.pop(), Some(1));
+    /// drop(rx);
+    /// assert_eq!(tx.push(3), Err(PushError::Closed(3)));
+    /// ```
+    #[inline]
+    pub fn push(&self, value: T) -> Result<(), PushError<T>> {
+        // ordering: Relaxed; no memory is read on the strength of the flag,
+        // and an item pushed while the consumer drops is dropped with the
+        // ring.
+        if self.shared.consumer_gone.load(Relaxed) {
+            return Err(PushError::Closed(value));
+        }
+        let ring = &self.ring;
+        let backoff = Backoff::new();
+        // ordering: Relaxed; the tail is only a guess of which position to
+        // claim, checked against the slot's stamp and made exclusive by the
+        // compare-and-swap below.
+        let mut tail = self.shared.tail.load(Relaxed);
+        loop {
+            let slot = ring.slot(tail);
+            // ordering: Acquire pairs with the consumer's Release store that
+            // freed the slot, so its read of the old value happens before our
+            // write below.
+            let stamp = slot.stamp.load(Acquire);
+            if stamp == tail {
+                // ordering: Relaxed; the claim needs only the atomicity of the
+                // read-modify-write. The value write below stays after the
+                // Acquire stamp load above, which is what orders it.
+                match self.shared.tail.compare_exchange_weak(
+                    tail,
+                    ring.next(tail),
+                    Relaxed,
+                    Relaxed,
+                ) {
+                    Ok(_) => {
+                        // SAFETY: the stamp said the slot is free for `tail`,
+                        // and our compare-and-swap made `tail` ours alone.
+                        slot.value
+                            .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
+                        // ordering: Release publishes the value to the
+                        // consumer, which reads the stamp with Acquire.
+                        slot.stamp.store(tail.wrapping_add(1), Release);
+                        return Ok(());
+                    }
+                    Err(current) => {
+                        tail = current;
+                        backoff.spin();
+                    }
+                }
+            } else if stamp.wrapping_add(ring.one_lap) == tail.wrapping_add(1) {
+                // The slot still holds the item of the previous lap, which
+                // the consumer has not taken: `capacity` items are in the
+                // ring (counting claimed ones).
+                return Err(PushError::Full(value));
+            } else {
+                // Another producer claimed `tail` already; look again.
+                backoff.spin();
+                // ordering: Relaxed, as above.
+                tail = self.shared.tail.load(Relaxed);
+            }
+        }
+    }
+
+    /// How many items the ring holds now, counting pushes under way.
+    ///
+    /// ```
+    /// let (tx, _rx) = handoff::mpsc::channel(4);
+    /// tx.push(1).unwrap();
+    /// assert_eq!(tx.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        loop {
+            // ordering: a snapshot; Acquire on the head keeps it from being
+            // older than the tail read before it.
+            let tail = self.shared.tail.load(Acquire);
+            let head = self.shared.head.load(Acquire);
+            if self.shared.tail.load(Acquire) == tail {
+                return self.ring.distance(head, tail);
+            }
+        }
+    }
+
+    /// Whether the ring is empty now.
+    ///
+    /// ```
+    /// let (tx, _rx) = handoff::mpsc::channel::<u8>(4);
+    /// assert!(tx.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The most items the ring holds: exactly what [`channel`] was asked for.
+    ///
+    /// [`channel`]: crate::mpsc::channel
+    ///
+    /// ```
+    /// let (tx, _rx) = handoff::mpsc::channel::<u8>(100);
+    /// assert_eq!(tx.capacity(), 100);
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.ring.capacity
+    }
+
+    /// Whether the [`Consumer`](crate::mpsc::Consumer) is gone, so that every
+    /// push fails with [`PushError::Closed`].
+    ///
+    /// ```
+    /// let (tx, rx) = handoff::mpsc::channel::<u8>(4);
+    /// drop(rx);
+    /// assert!(tx.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        // ordering: Acquire pairs with the consumer's Release in its `Drop`.
+        self.shared.consumer_gone.load(Acquire)
+    }
+}
+
+impl<T> Clone for Producer<T> {
+    fn clone(&self) -> Self {
+        // ordering: Relaxed, as for `Arc::clone`: a new handle can only come
+        // from a live one, so the count is not 0 and nothing waits on it.
+        self.shared.producers.fetch_add(1, Relaxed);
+        Self::new(Arc::clone(&self.shared))
+    }
+}
+
+impl<T> Drop for Producer<T> {
+    fn drop(&mut self) {
+        // ordering: Release orders this producer's pushes before the count
+        // reaching 0, which the consumer reads with Acquire and then drains.
+        self.shared.producers.fetch_sub(1, Release);
+    }
+}
+
+impl<T> fmt::Debug for Producer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Producer")
+            .field("ring", &self.ring)
+            .finish()
+    }
+}
