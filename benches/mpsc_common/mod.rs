@@ -1,0 +1,679 @@
+//! Code shared by the `mpsc` (criterion) and `mpsc_compare` (interleaved,
+//! custom harness) benchmarks.
+//!
+//! Every scenario is written once, generically over [`Queue`] (or
+//! [`BatchPop`]), and instantiated for each implementation in
+//! [`Scenario::cases`]. A scenario function takes an operation count (items
+//! or round trips), spawns its helper threads, runs that many operations on
+//! this thread, joins the helpers and only then returns the elapsed time. The
+//! clock starts once every helper thread is running, so thread start-up is
+//! not timed; the joins are, but they are amortised over the whole run.
+//!
+//! Every run is checked before its time is returned, and panics otherwise:
+//! items carry their producer's id in the high bits ([`SEQ_BITS`]), the
+//! consumer checks that each producer's items arrive in that producer's
+//! order with none missing or repeated, and after the joins that nothing is
+//! left in the queue.
+//!
+//! All implementations are driven through their non-blocking calls only
+//! (`push`/`pop`, `try_send`/`try_recv`), with one wait policy for all:
+//! [`Backoff`] spins with `spin_loop()` up to [`SPINS_BEFORE_YIELD`] times,
+//! then yields the core. In `mpsc2` three threads share the machine's two
+//! cores, so threads lose their core mid-operation: that is part of the test.
+
+use std::hint::spin_loop;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc as std_mpsc, Arc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use concurrent_queue::ConcurrentQueue;
+use crossbeam_queue::ArrayQueue;
+
+/// Capacity of the queue in `mpsc2` and `mpsc1`.
+pub const CAPACITY: usize = 4096;
+/// Capacity of each of the two queues in `roundtrip` (at most one item is
+/// ever in flight, so it only matters for memory footprint).
+pub const ROUNDTRIP_CAPACITY: usize = 64;
+/// Most items per `pop_slice` call in the batch-pop cases.
+pub const BATCH: usize = 256;
+/// An item is `producer << SEQ_BITS | sequence number`.
+pub const SEQ_BITS: u32 = 48;
+
+/// One MPSC queue implementation, seen through a minimal non-blocking API.
+pub trait Queue {
+    /// Name shown in reports.
+    const NAME: &'static str;
+    /// The producing half; one clone per producer thread.
+    type Tx: Clone + Send + 'static;
+    /// The consuming half.
+    type Rx: Send + 'static;
+    /// Creates a queue holding `capacity` items.
+    fn channel(capacity: usize) -> (Self::Tx, Self::Rx);
+    /// Pushes `value`; `false` if the queue is full. Panics if it is closed.
+    fn try_push(tx: &Self::Tx, value: u64) -> bool;
+    /// Pops the oldest item, if any. Panics if the queue is closed.
+    fn try_pop(rx: &mut Self::Rx) -> Option<u64>;
+}
+
+/// A [`Queue`] whose consumer can pop many items per call.
+pub trait BatchPop: Queue {
+    /// Name shown in reports for the batch-pop case (says which API is used).
+    const BATCH_NAME: &'static str;
+    /// Pops up to `out.len()` items into a prefix of `out`; returns how many.
+    fn pop_slice(rx: &mut Self::Rx, out: &mut [u64]) -> usize;
+}
+
+#[cold]
+#[inline(never)]
+fn closed(name: &str) -> ! {
+    panic!("{name}: the queue reported itself closed while both halves were alive");
+}
+
+/// This crate's ring.
+pub struct Handoff;
+
+impl Queue for Handoff {
+    const NAME: &'static str = "handoff";
+    type Tx = handoff::mpsc::Producer<u64>;
+    type Rx = handoff::mpsc::Consumer<u64>;
+
+    fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
+        handoff::mpsc::channel(capacity)
+    }
+
+    #[inline]
+    fn try_push(tx: &Self::Tx, value: u64) -> bool {
+        match tx.push(value) {
+            Ok(()) => true,
+            Err(handoff::PushError::Full(_)) => false,
+            Err(handoff::PushError::Closed(_)) => closed(Self::NAME),
+        }
+    }
+
+    #[inline]
+    fn try_pop(rx: &mut Self::Rx) -> Option<u64> {
+        rx.pop()
+    }
+}
+
+impl BatchPop for Handoff {
+    const BATCH_NAME: &'static str = "handoff, batch pop (pop_slice, 256)";
+
+    #[inline]
+    fn pop_slice(rx: &mut Self::Rx, out: &mut [u64]) -> usize {
+        rx.pop_slice(out)
+    }
+}
+
+/// `crossbeam_queue::ArrayQueue` (an MPMC queue), shared through an `Arc`.
+pub struct CrossbeamArrayQueue;
+
+impl Queue for CrossbeamArrayQueue {
+    const NAME: &'static str = "crossbeam ArrayQueue";
+    type Tx = Arc<ArrayQueue<u64>>;
+    type Rx = Arc<ArrayQueue<u64>>;
+
+    fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
+        let queue = Arc::new(ArrayQueue::new(capacity));
+        (Arc::clone(&queue), queue)
+    }
+
+    #[inline]
+    fn try_push(tx: &Self::Tx, value: u64) -> bool {
+        tx.push(value).is_ok()
+    }
+
+    #[inline]
+    fn try_pop(rx: &mut Self::Rx) -> Option<u64> {
+        rx.pop()
+    }
+}
+
+/// `concurrent_queue::ConcurrentQueue::bounded` (an MPMC queue), shared
+/// through an `Arc`.
+pub struct ConcurrentQueueBounded;
+
+impl Queue for ConcurrentQueueBounded {
+    const NAME: &'static str = "concurrent-queue (bounded)";
+    type Tx = Arc<ConcurrentQueue<u64>>;
+    type Rx = Arc<ConcurrentQueue<u64>>;
+
+    fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
+        let queue = Arc::new(ConcurrentQueue::bounded(capacity));
+        (Arc::clone(&queue), queue)
+    }
+
+    #[inline]
+    fn try_push(tx: &Self::Tx, value: u64) -> bool {
+        match tx.push(value) {
+            Ok(()) => true,
+            Err(concurrent_queue::PushError::Full(_)) => false,
+            Err(concurrent_queue::PushError::Closed(_)) => closed(Self::NAME),
+        }
+    }
+
+    #[inline]
+    fn try_pop(rx: &mut Self::Rx) -> Option<u64> {
+        match rx.pop() {
+            Ok(value) => Some(value),
+            Err(concurrent_queue::PopError::Empty) => None,
+            Err(concurrent_queue::PopError::Closed) => closed(Self::NAME),
+        }
+    }
+}
+
+/// `crossbeam_channel::bounded` (MPMC channel).
+pub struct CrossbeamChannel;
+
+impl Queue for CrossbeamChannel {
+    const NAME: &'static str = "crossbeam-channel (bounded)";
+    type Tx = crossbeam_channel::Sender<u64>;
+    type Rx = crossbeam_channel::Receiver<u64>;
+
+    fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
+        crossbeam_channel::bounded(capacity)
+    }
+
+    #[inline]
+    fn try_push(tx: &Self::Tx, value: u64) -> bool {
+        match tx.try_send(value) {
+            Ok(()) => true,
+            Err(crossbeam_channel::TrySendError::Full(_)) => false,
+            Err(crossbeam_channel::TrySendError::Disconnected(_)) => closed(Self::NAME),
+        }
+    }
+
+    #[inline]
+    fn try_pop(rx: &mut Self::Rx) -> Option<u64> {
+        match rx.try_recv() {
+            Ok(value) => Some(value),
+            Err(crossbeam_channel::TryRecvError::Empty) => None,
+            Err(crossbeam_channel::TryRecvError::Disconnected) => closed(Self::NAME),
+        }
+    }
+}
+
+/// `kanal::bounded` (MPMC channel; default features off: no async API).
+pub struct Kanal;
+
+impl Queue for Kanal {
+    const NAME: &'static str = "kanal (bounded)";
+    type Tx = kanal::Sender<u64>;
+    type Rx = kanal::Receiver<u64>;
+
+    fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
+        kanal::bounded(capacity)
+    }
+
+    #[inline]
+    fn try_push(tx: &Self::Tx, value: u64) -> bool {
+        // `Ok(false)`: full (the value is dropped, a `u64` we still have).
+        match tx.try_send(value) {
+            Ok(sent) => sent,
+            Err(_) => closed(Self::NAME),
+        }
+    }
+
+    #[inline]
+    fn try_pop(rx: &mut Self::Rx) -> Option<u64> {
+        match rx.try_recv() {
+            Ok(value) => value,
+            Err(_) => closed(Self::NAME),
+        }
+    }
+}
+
+/// `flume::bounded` (MPMC channel; default features off: no async or select
+/// API).
+pub struct Flume;
+
+impl Queue for Flume {
+    const NAME: &'static str = "flume (bounded)";
+    type Tx = flume::Sender<u64>;
+    type Rx = flume::Receiver<u64>;
+
+    fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
+        flume::bounded(capacity)
+    }
+
+    #[inline]
+    fn try_push(tx: &Self::Tx, value: u64) -> bool {
+        match tx.try_send(value) {
+            Ok(()) => true,
+            Err(flume::TrySendError::Full(_)) => false,
+            Err(flume::TrySendError::Disconnected(_)) => closed(Self::NAME),
+        }
+    }
+
+    #[inline]
+    fn try_pop(rx: &mut Self::Rx) -> Option<u64> {
+        match rx.try_recv() {
+            Ok(value) => Some(value),
+            Err(flume::TryRecvError::Empty) => None,
+            Err(flume::TryRecvError::Disconnected) => closed(Self::NAME),
+        }
+    }
+}
+
+/// `std::sync::mpsc::sync_channel` (bounded MPSC channel).
+pub struct StdSyncChannel;
+
+impl Queue for StdSyncChannel {
+    const NAME: &'static str = "std sync_channel";
+    type Tx = std_mpsc::SyncSender<u64>;
+    type Rx = std_mpsc::Receiver<u64>;
+
+    fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
+        std_mpsc::sync_channel(capacity)
+    }
+
+    #[inline]
+    fn try_push(tx: &Self::Tx, value: u64) -> bool {
+        match tx.try_send(value) {
+            Ok(()) => true,
+            Err(std_mpsc::TrySendError::Full(_)) => false,
+            Err(std_mpsc::TrySendError::Disconnected(_)) => closed(Self::NAME),
+        }
+    }
+
+    #[inline]
+    fn try_pop(rx: &mut Self::Rx) -> Option<u64> {
+        match rx.try_recv() {
+            Ok(value) => Some(value),
+            Err(std_mpsc::TryRecvError::Empty) => None,
+            Err(std_mpsc::TryRecvError::Disconnected) => closed(Self::NAME),
+        }
+    }
+}
+
+/// Failed attempts (each followed by one `spin_loop()`) before a waiting
+/// thread starts yielding its core.
+///
+/// Kept short: with three threads on two cores the thread being waited for
+/// has often lost its core, and only a yield gives it back.
+pub const SPINS_BEFORE_YIELD: u32 = 128;
+
+/// A wait with no progress for this long means an item was lost (or a
+/// thread died): the run panics instead of hanging.
+const STALL_LIMIT: Duration = Duration::from_secs(60);
+
+/// The one wait policy of every implementation and every waiting thread:
+/// [`snooze`](Self::snooze) after each failed attempt, a fresh `Backoff` for
+/// each operation.
+struct Backoff {
+    spins: u32,
+    yields: u32,
+    /// When the first yield happened, for the stall check.
+    yielding_since: Option<Instant>,
+}
+
+impl Backoff {
+    #[inline]
+    fn new() -> Self {
+        Backoff {
+            spins: 0,
+            yields: 0,
+            yielding_since: None,
+        }
+    }
+
+    /// Waits a little: `spin_loop()`, or `yield_now()` once the spins run
+    /// out.
+    #[inline]
+    fn snooze(&mut self) {
+        if self.spins < SPINS_BEFORE_YIELD {
+            self.spins += 1;
+            spin_loop();
+        } else {
+            self.yield_now();
+        }
+    }
+
+    #[inline(never)]
+    fn yield_now(&mut self) {
+        if self.yields % 1024 == 0 {
+            let since = *self.yielding_since.get_or_insert_with(Instant::now);
+            if since.elapsed() > STALL_LIMIT {
+                panic!("no progress for {STALL_LIMIT:?}: an item was lost or a thread died");
+            }
+        }
+        self.yields = self.yields.wrapping_add(1);
+        thread::yield_now();
+    }
+}
+
+#[inline]
+fn push_wait<Q: Queue>(tx: &Q::Tx, value: u64) {
+    let mut backoff = Backoff::new();
+    while !Q::try_push(tx, value) {
+        backoff.snooze();
+    }
+}
+
+#[inline]
+fn pop_wait<Q: Queue>(rx: &mut Q::Rx) -> u64 {
+    let mut backoff = Backoff::new();
+    loop {
+        if let Some(value) = Q::try_pop(rx) {
+            return value;
+        }
+        backoff.snooze();
+    }
+}
+
+/// Item number `seq` of producer `producer`.
+#[inline]
+fn item(producer: usize, seq: u64) -> u64 {
+    debug_assert!(seq < 1 << SEQ_BITS);
+    (producer as u64) << SEQ_BITS | seq
+}
+
+/// How many of `items` producer `producer` of `producers` pushes.
+fn share(items: u64, producers: usize, producer: usize) -> u64 {
+    let producers = producers as u64;
+    items / producers + u64::from((producer as u64) < items % producers)
+}
+
+/// Checks the consumer's view: each producer's items in that producer's
+/// order, none missing, none repeated.
+struct Checker {
+    scenario: &'static str,
+    name: &'static str,
+    /// The next sequence number expected from each producer.
+    next: Vec<u64>,
+}
+
+impl Checker {
+    fn new(scenario: &'static str, name: &'static str, producers: usize) -> Self {
+        Checker {
+            scenario,
+            name,
+            next: vec![0; producers],
+        }
+    }
+
+    #[inline]
+    fn check(&mut self, value: u64) {
+        let producer = (value >> SEQ_BITS) as usize;
+        let seq = value & ((1 << SEQ_BITS) - 1);
+        match self.next.get_mut(producer) {
+            Some(next) if *next == seq => *next += 1,
+            _ => self.bad(value),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn bad(&self, value: u64) -> ! {
+        let producer = value >> SEQ_BITS;
+        let seq = value & ((1 << SEQ_BITS) - 1);
+        panic!(
+            "{}/{}: received item {seq} of producer {producer}, expected next items {:?} \
+             (by producer)",
+            self.scenario, self.name, self.next
+        );
+    }
+
+    /// Checks that producer `p` delivered exactly `share(items, .., p)`
+    /// items, then that `rx` holds nothing more.
+    fn finish<Q: Queue>(self, items: u64, rx: &mut Q::Rx) {
+        let producers = self.next.len();
+        let expected: Vec<u64> = (0..producers).map(|p| share(items, producers, p)).collect();
+        assert_eq!(
+            self.next, expected,
+            "{}/{}: items received per producer",
+            self.scenario, self.name
+        );
+        if let Some(extra) = Q::try_pop(rx) {
+            panic!(
+                "{}/{}: item {extra:#x} left in the queue after all {items} were received",
+                self.scenario, self.name
+            );
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn out_of_order(scenario: &str, name: &str, got: u64, expected: u64) -> ! {
+    panic!("{scenario}/{name}: received {got}, expected {expected}");
+}
+
+/// A helper thread's work.
+type Helper = Box<dyn FnOnce() + Send + 'static>;
+
+/// Runs each of `helpers` on a new thread and `main` on this one, timing
+/// `main` from the moment all threads are running. The helpers are joined
+/// (and a panic, if any, propagated) before the time is returned, with what
+/// `main` returned.
+fn run_timed<M>(helpers: Vec<Helper>, main: impl FnOnce() -> M) -> (Duration, M) {
+    #[derive(Default)]
+    struct Gate {
+        ready: AtomicUsize,
+        go: AtomicBool,
+    }
+    let gate = Arc::new(Gate::default());
+    let count = helpers.len();
+    let handles: Vec<_> = helpers
+        .into_iter()
+        .map(|helper| {
+            let gate = Arc::clone(&gate);
+            thread::spawn(move || {
+                gate.ready.fetch_add(1, Ordering::Release);
+                let mut backoff = Backoff::new();
+                while !gate.go.load(Ordering::Acquire) {
+                    backoff.snooze();
+                }
+                helper();
+            })
+        })
+        .collect();
+    let mut backoff = Backoff::new();
+    while gate.ready.load(Ordering::Acquire) < count {
+        backoff.snooze();
+    }
+    let start = Instant::now();
+    gate.go.store(true, Ordering::Release);
+    let result = main();
+    let elapsed = start.elapsed();
+    for handle in handles {
+        handle.join().expect("benchmark helper thread panicked");
+    }
+    (elapsed, result)
+}
+
+/// Makes a queue and the work of `producers` threads that push their
+/// [`share`] of `items` (tagged with their id and sequence number). Returns
+/// that work, a spare producing half and the consuming half: holding the
+/// spare until the final check keeps the channels from reporting
+/// "disconnected" (which their `try_pop` treats as an error).
+fn producers<Q: Queue>(producers: usize, items: u64) -> (Vec<Helper>, Q::Tx, Q::Rx) {
+    let (tx, rx) = Q::channel(CAPACITY);
+    let helpers = (0..producers)
+        .map(|p| {
+            let tx = tx.clone();
+            let count = share(items, producers, p);
+            Box::new(move || {
+                for seq in 0..count {
+                    push_wait::<Q>(&tx, item(p, seq));
+                }
+            }) as Helper
+        })
+        .collect();
+    (helpers, tx, rx)
+}
+
+/// `PRODUCERS` threads push `items` in all, one at a time (waiting while
+/// full); this thread pops them one at a time (waiting while empty) and
+/// checks each.
+pub fn mpsc<Q: Queue, const PRODUCERS: usize>(items: u64) -> Duration {
+    let scenario = Scenario::for_producers(PRODUCERS).name();
+    let (helpers, _spare_tx, mut rx) = producers::<Q>(PRODUCERS, items);
+    let (elapsed, checker) = run_timed(helpers, || {
+        let mut checker = Checker::new(scenario, Q::NAME, PRODUCERS);
+        for _ in 0..items {
+            checker.check(pop_wait::<Q>(&mut rx));
+        }
+        checker
+    });
+    checker.finish::<Q>(items, &mut rx);
+    elapsed
+}
+
+/// Like [`mpsc`], but this thread pops up to [`BATCH`] items per call.
+pub fn mpsc_batch_pop<Q: BatchPop, const PRODUCERS: usize>(items: u64) -> Duration {
+    let scenario = Scenario::for_producers(PRODUCERS).name();
+    let (helpers, _spare_tx, mut rx) = producers::<Q>(PRODUCERS, items);
+    let (elapsed, checker) = run_timed(helpers, || {
+        let mut checker = Checker::new(scenario, Q::BATCH_NAME, PRODUCERS);
+        let mut buf = [0u64; BATCH];
+        let mut received = 0;
+        let mut backoff = Backoff::new();
+        while received < items {
+            // Never ask for more than is due, so that an extra item would
+            // stay in the queue for `finish` to find.
+            let want = (items - received).min(BATCH as u64) as usize;
+            let n = Q::pop_slice(&mut rx, &mut buf[..want]);
+            if n == 0 {
+                backoff.snooze();
+                continue;
+            }
+            backoff = Backoff::new();
+            for &value in &buf[..n] {
+                checker.check(value);
+            }
+            received += n as u64;
+        }
+        checker
+    });
+    checker.finish::<Q>(items, &mut rx);
+    elapsed
+}
+
+/// `round_trips` one-item round trips over two queues: this thread pushes `i`
+/// to A→B, the helper pops it and pushes it to B→A, this thread pops it and
+/// checks it.
+pub fn roundtrip<Q: Queue>(round_trips: u64) -> Duration {
+    let (a_tx, mut b_rx) = Q::channel(ROUNDTRIP_CAPACITY);
+    let (b_tx, mut a_rx) = Q::channel(ROUNDTRIP_CAPACITY);
+    // Held until the final check, as in `producers`.
+    let _spare_b_tx = b_tx.clone();
+    let helper = Box::new(move || {
+        for _ in 0..round_trips {
+            let value = pop_wait::<Q>(&mut b_rx);
+            push_wait::<Q>(&b_tx, value);
+        }
+    }) as Helper;
+    let (elapsed, ()) = run_timed(vec![helper], || {
+        for i in 0..round_trips {
+            push_wait::<Q>(&a_tx, i);
+            let got = pop_wait::<Q>(&mut a_rx);
+            if got != i {
+                out_of_order("roundtrip", Q::NAME, got, i);
+            }
+        }
+    });
+    if let Some(extra) = Q::try_pop(&mut a_rx) {
+        panic!("roundtrip/{}: item {extra} left in the queue", Q::NAME);
+    }
+    elapsed
+}
+
+/// The benchmark scenarios.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scenario {
+    /// Two producer threads, one consumer (this thread), one item per call.
+    Mpsc2,
+    /// One producer thread, one consumer: no contention between producers.
+    Mpsc1,
+    /// One-item round trips between two threads over two queues.
+    Roundtrip,
+}
+
+/// One implementation's entry in a scenario.
+#[derive(Clone, Copy, Debug)]
+pub struct Case {
+    /// Implementation name.
+    pub name: &'static str,
+    /// Whether this is one of the compared peers (not `handoff`): the best
+    /// of them is the reference of the ratio columns.
+    pub peer: bool,
+    /// Runs the given number of operations, checks the result, returns the
+    /// elapsed time.
+    pub run: fn(u64) -> Duration,
+}
+
+fn case<Q: Queue>(run: fn(u64) -> Duration) -> Case {
+    Case {
+        name: Q::NAME,
+        peer: Q::NAME != Handoff::NAME,
+        run,
+    }
+}
+
+/// Every implementation of the scenario with `PRODUCERS` producers.
+fn mpsc_cases<const PRODUCERS: usize>() -> Vec<Case> {
+    vec![
+        case::<Handoff>(mpsc::<Handoff, PRODUCERS>),
+        Case {
+            name: Handoff::BATCH_NAME,
+            peer: false,
+            run: mpsc_batch_pop::<Handoff, PRODUCERS>,
+        },
+        case::<CrossbeamArrayQueue>(mpsc::<CrossbeamArrayQueue, PRODUCERS>),
+        case::<ConcurrentQueueBounded>(mpsc::<ConcurrentQueueBounded, PRODUCERS>),
+        case::<CrossbeamChannel>(mpsc::<CrossbeamChannel, PRODUCERS>),
+        case::<Kanal>(mpsc::<Kanal, PRODUCERS>),
+        case::<Flume>(mpsc::<Flume, PRODUCERS>),
+        case::<StdSyncChannel>(mpsc::<StdSyncChannel, PRODUCERS>),
+    ]
+}
+
+impl Scenario {
+    /// All scenarios, in report order.
+    pub const ALL: [Scenario; 3] = [Scenario::Mpsc2, Scenario::Mpsc1, Scenario::Roundtrip];
+
+    fn for_producers(producers: usize) -> Scenario {
+        match producers {
+            1 => Scenario::Mpsc1,
+            2 => Scenario::Mpsc2,
+            _ => unreachable!("no scenario has {producers} producers"),
+        }
+    }
+
+    /// Short name (criterion group name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Mpsc2 => "mpsc2",
+            Scenario::Mpsc1 => "mpsc1",
+            Scenario::Roundtrip => "roundtrip",
+        }
+    }
+
+    /// What one operation is.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Scenario::Mpsc2 | Scenario::Mpsc1 => "item",
+            Scenario::Roundtrip => "round trip",
+        }
+    }
+
+    /// Every implementation of this scenario, in a fixed order: `handoff`
+    /// first, then the peers.
+    pub fn cases(self) -> Vec<Case> {
+        match self {
+            Scenario::Mpsc2 => mpsc_cases::<2>(),
+            Scenario::Mpsc1 => mpsc_cases::<1>(),
+            Scenario::Roundtrip => vec![
+                case::<Handoff>(roundtrip::<Handoff>),
+                case::<CrossbeamArrayQueue>(roundtrip::<CrossbeamArrayQueue>),
+                case::<ConcurrentQueueBounded>(roundtrip::<ConcurrentQueueBounded>),
+                case::<CrossbeamChannel>(roundtrip::<CrossbeamChannel>),
+                case::<Kanal>(roundtrip::<Kanal>),
+                case::<Flume>(roundtrip::<Flume>),
+                case::<StdSyncChannel>(roundtrip::<StdSyncChannel>),
+            ],
+        }
+    }
+}
