@@ -9,7 +9,7 @@
 //! head publication, or the matching loads, to `Relaxed` makes them fail.
 #![cfg(loom)]
 
-use handoff::spsc;
+use handoff::{spsc, PushError};
 use loom::sync::Arc;
 use loom::thread;
 
@@ -19,8 +19,9 @@ type Item = Arc<usize>;
 
 fn push_spinning(tx: &mut spsc::Producer<Item>, value: usize) {
     let mut item = Arc::new(value);
-    while let Err(full) = tx.push(item) {
-        item = full.into_inner();
+    while let Err(e) = tx.push(item) {
+        assert!(e.is_full(), "consumer gone");
+        item = e.into_inner();
         thread::yield_now();
     }
 }
@@ -114,16 +115,20 @@ fn consumer_closes_while_producer_pushes() {
             drop(rx);
             first
         });
-        let mut refused = 0;
+        let mut full = 0;
+        let mut closed = false;
         for i in 0..3 {
-            if tx.push(Arc::new(i)).is_err() {
-                refused += 1;
+            match tx.push(Arc::new(i)) {
+                Ok(()) => assert!(!closed, "a push went in after one saw Closed"),
+                Err(PushError::Full(_)) => full += 1,
+                Err(PushError::Closed(_)) => closed = true,
             }
         }
         let first = consumer.join().unwrap();
         assert!(tx.is_closed());
+        assert!(matches!(tx.push(Arc::new(9)), Err(PushError::Closed(_))));
         assert!(first.is_none() || first == Some(0));
-        assert!(refused <= 1);
+        assert!(full <= 1);
     });
 }
 
