@@ -87,6 +87,7 @@ compile_error!("handoff supports 64-bit targets only: its ring positions must no
 mod error;
 mod loom;
 pub mod mpsc;
+mod slot;
 pub mod spsc;
 
 pub use error::{CapacityError, PopError, PushError};

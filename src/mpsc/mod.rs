@@ -86,12 +86,12 @@ pub use consumer::{Consumer, Drain};
 pub use producer::Producer;
 
 use core::fmt;
-use core::mem::MaybeUninit;
 use core::ptr::NonNull;
 
 use crossbeam_utils::CachePadded;
 
-use crate::loom::{Arc, AtomicBool, AtomicUsize, Ordering, UnsafeCell};
+use crate::loom::{Arc, AtomicBool, AtomicUsize, Ordering};
+use crate::slot::{self, Slot};
 use crate::CapacityError;
 
 #[cfg(doc)]
@@ -143,17 +143,6 @@ pub fn try_channel<T: Send>(capacity: usize) -> Result<(Producer<T>, Consumer<T>
     Ok((producer, consumer))
 }
 
-/// One cell of the ring.
-struct Slot<T> {
-    /// `p` while the slot is free for position `p`; `p + 1` once the value
-    /// for `p` is written (stored by the producer, `Release`, after the
-    /// value); `p + one_lap` once the consumer has read it (stored `Release`,
-    /// after the read).
-    stamp: AtomicUsize,
-    /// Initialised exactly while the stamp says "holds `p`".
-    value: UnsafeCell<MaybeUninit<T>>,
-}
-
 /// The state every handle points to.
 struct Shared<T> {
     /// The next position a producer will claim. Advanced only by a successful
@@ -167,6 +156,12 @@ struct Shared<T> {
     /// Set once by the consumer's `Drop`.
     consumer_gone: AtomicBool,
     /// Exactly `capacity` slots; slot `i` starts free for position `i`.
+    ///
+    /// A slot's stamp is `p` while the slot is free for position `p`; `p + 1`
+    /// once the value for `p` is written (stored by the producer, `Release`,
+    /// after the value); `p + one_lap` once the consumer has read it (stored
+    /// `Release`, after the read). The value is initialised exactly while the
+    /// stamp says "holds `p`".
     slots: Box<[Slot<T>]>,
     /// `(capacity + 1).next_power_of_two()`: the position step of one lap.
     one_lap: usize,
@@ -174,36 +169,17 @@ struct Shared<T> {
 
 impl<T> Shared<T> {
     fn new(capacity: usize) -> Result<Self, CapacityError> {
-        let too_large = CapacityError::TooLarge {
-            requested: capacity,
-        };
-        if capacity == 0 {
-            return Err(CapacityError::Zero);
-        }
+        let slots = slot::alloc(capacity, Some, |i| i)?;
         // One more than the capacity, so that "holds `p`" (`p + 1`) and "free
         // for the next lap" (`p + one_lap`) differ even for capacity 1.
-        let one_lap = capacity
-            .checked_add(1)
-            .and_then(usize::checked_next_power_of_two)
-            .ok_or(too_large)?;
-        // Laps must leave room in a `usize` to count for a long time.
-        if one_lap > isize::MAX as usize / 2
-            || core::alloc::Layout::array::<Slot<T>>(capacity).is_err()
-        {
-            return Err(too_large);
-        }
-        let mut slots = Vec::new();
-        slots.try_reserve_exact(capacity).map_err(|_| too_large)?;
-        slots.extend((0..capacity).map(|i| Slot {
-            stamp: AtomicUsize::new(i),
-            value: UnsafeCell::new(MaybeUninit::uninit()),
-        }));
+        // `alloc` checked that `capacity` is far below `usize::MAX`.
+        let one_lap = (capacity + 1).next_power_of_two();
         Ok(Self {
             tail: CachePadded::new(AtomicUsize::new(0)),
             head: CachePadded::new(AtomicUsize::new(0)),
             producers: AtomicUsize::new(1),
             consumer_gone: AtomicBool::new(false),
-            slots: slots.into_boxed_slice(),
+            slots,
             one_lap,
         })
     }

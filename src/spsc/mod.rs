@@ -58,12 +58,12 @@ pub use consumer::{Consumer, Drain};
 pub use producer::Producer;
 
 use core::fmt;
-use core::mem::MaybeUninit;
 use core::ptr::NonNull;
 
 use crossbeam_utils::CachePadded;
 
-use crate::loom::{Arc, AtomicBool, AtomicUsize, Ordering, UnsafeCell};
+use crate::loom::{Arc, AtomicBool, AtomicUsize, Ordering};
+use crate::slot::{self, Slot};
 use crate::CapacityError;
 
 /// Creates a ring that holds up to `capacity` items.
@@ -114,21 +114,6 @@ pub fn try_channel<T: Send>(capacity: usize) -> Result<(Producer<T>, Consumer<T>
     Ok((producer, consumer))
 }
 
-/// One cell of the ring.
-struct Slot<T> {
-    /// Written only by the producer, with `Release`, after the values it
-    /// covers: a push (single or batch) of the run `p .. end` stores `end`
-    /// into the stamp of `p`'s slot. Any other value a slot's stamp holds was
-    /// stored for an earlier position of that slot and is at most the
-    /// consumer's head, so `stamp - head` (wrapping) is in `1 ..= capacity`
-    /// exactly when a run starting at `head` is published. Telling the two
-    /// apart needs positions not to wrap in between: `usize` is 64 bits (see
-    /// the crate root), and 2^64 pushes take centuries.
-    stamp: AtomicUsize,
-    /// Initialised exactly for the positions in `head .. tail`.
-    value: UnsafeCell<MaybeUninit<T>>,
-}
-
 /// The state both halves point to.
 struct Shared<T> {
     /// Position of the next item the consumer will read. Written only by the
@@ -143,35 +128,29 @@ struct Shared<T> {
     /// Set once by the consumer's `Drop`, after its final head store.
     consumer_gone: AtomicBool,
     /// `capacity.next_power_of_two()` slots, so `p & mask` finds a slot.
+    ///
+    /// A slot's stamp is written only by the producer, with `Release`, after
+    /// the values it covers: a push (single or batch) of the run `p .. end`
+    /// stores `end` into the stamp of `p`'s slot. Any other value a slot's
+    /// stamp holds was stored for an earlier position of that slot and is at
+    /// most the consumer's head, so `stamp - head` (wrapping) is in
+    /// `1 ..= capacity` exactly when a run starting at `head` is published.
+    /// Telling the two apart needs positions not to wrap in between: `usize`
+    /// is 64 bits (see the crate root), and 2^64 pushes take centuries. A
+    /// slot's value is initialised exactly for the positions in
+    /// `head .. tail`.
     slots: Box<[Slot<T>]>,
 }
 
 impl<T> Shared<T> {
     fn new(capacity: usize) -> Result<Self, CapacityError> {
-        let too_large = CapacityError::TooLarge {
-            requested: capacity,
-        };
-        if capacity == 0 {
-            return Err(CapacityError::Zero);
-        }
-        // Positions are compared with wrapping subtraction, which needs the
-        // slot count to stay far below `usize::MAX`.
-        let len = capacity.checked_next_power_of_two().ok_or(too_large)?;
-        if len > isize::MAX as usize / 2 || core::alloc::Layout::array::<Slot<T>>(len).is_err() {
-            return Err(too_large);
-        }
-        let mut slots = Vec::new();
-        slots.try_reserve_exact(len).map_err(|_| too_large)?;
-        slots.extend((0..len).map(|_| Slot {
-            stamp: AtomicUsize::new(0),
-            value: UnsafeCell::new(MaybeUninit::uninit()),
-        }));
+        let slots = slot::alloc(capacity, usize::checked_next_power_of_two, |_| 0)?;
         Ok(Self {
             head: CachePadded::new(AtomicUsize::new(0)),
             tail: CachePadded::new(AtomicUsize::new(0)),
             producer_gone: AtomicBool::new(false),
             consumer_gone: AtomicBool::new(false),
-            slots: slots.into_boxed_slice(),
+            slots,
         })
     }
 }
