@@ -13,56 +13,31 @@
 //! a round trip). For interleaved runs with medians and ratios in one table,
 //! see `benches/mpsc_compare.rs`.
 
-// The benchmark dependencies are not built under loom or Miri.
+// The benchmark dependencies are not built under loom or Miri. Each bench
+// target uses only part of the shared code.
 #[cfg(not(any(loom, miri)))]
-#[allow(dead_code)] // Each bench target uses only part of the shared code.
+#[allow(dead_code)]
+mod harness;
+#[cfg(not(any(loom, miri)))]
+#[allow(dead_code)]
 mod mpsc_common;
 
 #[cfg(not(any(loom, miri)))]
-mod criterion_benches {
-    use std::time::Duration;
+use std::time::Duration;
 
-    use criterion::{criterion_group, Criterion, Throughput};
-
-    use crate::mpsc_common::Scenario;
-
-    fn scenario(c: &mut Criterion, scenario: Scenario) {
-        let mut group = c.benchmark_group(scenario.name());
-        // One element per iteration: criterion also prints operations/s.
-        group.throughput(Throughput::Elements(1));
-        for case in scenario.cases() {
-            // `run` spawns the helper threads, performs `iters` operations,
-            // asserts that every item arrived exactly once and in its
-            // producer's order, and returns the time.
-            group.bench_function(case.name, |b| b.iter_custom(case.run));
-        }
-        group.finish();
-    }
-
-    fn all(c: &mut Criterion) {
-        for s in Scenario::ALL {
-            scenario(c, s);
-        }
-    }
-
-    fn config() -> Criterion {
-        // 23 benchmarks x (0.5 s warm-up + 2 s measurement + analysis): about
-        // 1.5 minutes in total.
-        Criterion::default()
-            .sample_size(10)
-            .warm_up_time(Duration::from_millis(500))
-            .measurement_time(Duration::from_secs(2))
-    }
-
-    criterion_group! {
-        name = benches;
-        config = config();
-        targets = all
-    }
+// One group per scenario, one benchmark per implementation (see
+// `harness::criterion_groups`).
+#[cfg(not(any(loom, miri)))]
+criterion::criterion_group! {
+    name = benches;
+    // 23 benchmarks x (0.5 s warm-up + 2 s measurement + analysis): about
+    // 1.5 minutes in total.
+    config = harness::criterion_config(10, Duration::from_millis(500), Duration::from_secs(2));
+    targets = harness::criterion_groups::<mpsc_common::Scenario>
 }
 
 #[cfg(not(any(loom, miri)))]
-criterion::criterion_main!(criterion_benches::benches);
+criterion::criterion_main!(benches);
 
 #[cfg(any(loom, miri))]
 fn main() {}

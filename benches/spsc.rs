@@ -12,55 +12,31 @@
 //! an item). For interleaved runs with medians and ratios in one table, see
 //! `benches/spsc_compare.rs`.
 
-// The benchmark dependencies are not built under loom or Miri.
+// The benchmark dependencies are not built under loom or Miri. Each bench
+// target uses only part of the shared code.
 #[cfg(not(any(loom, miri)))]
-#[allow(dead_code)] // Each bench target uses only part of the shared code.
+#[allow(dead_code)]
 mod common;
+#[cfg(not(any(loom, miri)))]
+#[allow(dead_code)]
+mod harness;
 
 #[cfg(not(any(loom, miri)))]
-mod criterion_benches {
-    use std::time::Duration;
+use std::time::Duration;
 
-    use criterion::{criterion_group, Criterion, Throughput};
-
-    use crate::common::Scenario;
-
-    fn scenario(c: &mut Criterion, scenario: Scenario) {
-        let mut group = c.benchmark_group(scenario.name());
-        // One element per iteration: criterion also prints operations/s.
-        group.throughput(Throughput::Elements(1));
-        for case in scenario.cases() {
-            // `run` spawns the helper thread, performs `iters` operations,
-            // asserts that every item arrived in order and returns the time.
-            group.bench_function(case.name, |b| b.iter_custom(case.run));
-        }
-        group.finish();
-    }
-
-    fn all(c: &mut Criterion) {
-        for s in Scenario::ALL {
-            scenario(c, s);
-        }
-    }
-
-    fn config() -> Criterion {
-        // 12 benchmarks x (1 s warm-up + 3 s measurement + analysis): about
-        // a minute in total.
-        Criterion::default()
-            .sample_size(20)
-            .warm_up_time(Duration::from_secs(1))
-            .measurement_time(Duration::from_secs(3))
-    }
-
-    criterion_group! {
-        name = benches;
-        config = config();
-        targets = all
-    }
+// One group per scenario, one benchmark per implementation (see
+// `harness::criterion_groups`).
+#[cfg(not(any(loom, miri)))]
+criterion::criterion_group! {
+    name = benches;
+    // 12 benchmarks x (1 s warm-up + 3 s measurement + analysis): about a
+    // minute in total.
+    config = harness::criterion_config(20, Duration::from_secs(1), Duration::from_secs(3));
+    targets = harness::criterion_groups::<common::Scenario>
 }
 
 #[cfg(not(any(loom, miri)))]
-criterion::criterion_main!(criterion_benches::benches);
+criterion::criterion_main!(benches);
 
 #[cfg(any(loom, miri))]
 fn main() {}

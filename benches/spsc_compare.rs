@@ -25,312 +25,62 @@
 // The benchmark dependencies are not built under loom or Miri.
 #[cfg(not(any(loom, miri)))]
 mod common;
+#[cfg(not(any(loom, miri)))]
+#[allow(dead_code)] // Each bench target uses only part of the shared code.
+mod harness;
 
 #[cfg(not(any(loom, miri)))]
 fn main() {
-    compare::main();
+    use common::{Scenario, BATCH, CAPACITY, PINGPONG_CAPACITY};
+    use harness::compare::{Compare, Count};
+
+    Compare {
+        bench: "spsc_compare",
+        default_rounds: 31,
+        // Full mode: on a quiet 2-core machine each measurement takes about
+        // 20-300 ms and a round about a second (~35 s for 31 rounds).
+        counts: vec![
+            Count {
+                scenario: Scenario::Pingpong,
+                var: "PINGPONG",
+                full: 1_000_000,
+                quick: 1_000,
+            },
+            Count {
+                scenario: Scenario::Throughput,
+                var: "THROUGHPUT",
+                full: 10_000_000,
+                quick: 20_000,
+            },
+            Count {
+                scenario: Scenario::Batch,
+                var: "BATCH",
+                full: 50_000_000,
+                quick: 100_000,
+            },
+        ],
+        describe: |counts| {
+            format!(
+                "pingpong {} round trips (capacity {PINGPONG_CAPACITY}), throughput {} items \
+                 (capacity {CAPACITY}), batch {} items (capacity {CAPACITY}, {BATCH} per call)",
+                counts.get(Scenario::Pingpong),
+                counts.get(Scenario::Throughput),
+                counts.get(Scenario::Batch),
+            )
+        },
+        ratio_column: "ratio",
+        decimals: 2,
+        summary: false,
+        footnote: "ratio: pingpong = median / raw-atomic floor's median (lower is better, 1.00 \
+                   is the floor); throughput = rtrb's median / this median (items/s relative \
+                   to rtrb, higher is better); batch = median of the better of rtrb chunks and \
+                   ringbuf slices / this median (higher is better). paired ratio: the same \
+                   ratio taken per round, then the median over rounds."
+            .into(),
+        disturbed: "spinning threads lose their core",
+    }
+    .run();
 }
 
 #[cfg(any(loom, miri))]
 fn main() {}
-
-#[cfg(not(any(loom, miri)))]
-mod compare {
-    use std::env;
-    use std::io::Write as _;
-    use std::time::Instant;
-
-    use crate::common::{Case, Scenario, BATCH, CAPACITY, PINGPONG_CAPACITY};
-
-    const DEFAULT_ROUNDS: usize = 31;
-
-    /// Operations per measurement, per scenario.
-    #[derive(Clone, Copy)]
-    struct Counts {
-        pingpong: u64,
-        throughput: u64,
-        batch: u64,
-    }
-
-    impl Counts {
-        /// Full mode: on a quiet 2-core machine each measurement takes about
-        /// 20-300 ms and a round about a second (~35 s for 31 rounds).
-        const FULL: Counts = Counts {
-            pingpong: 1_000_000,
-            throughput: 10_000_000,
-            batch: 50_000_000,
-        };
-        /// Quick mode (also used by `cargo test --benches`, in a debug build).
-        const QUICK: Counts = Counts {
-            pingpong: 1_000,
-            throughput: 20_000,
-            batch: 100_000,
-        };
-
-        fn get(self, scenario: Scenario) -> u64 {
-            match scenario {
-                Scenario::Pingpong => self.pingpong,
-                Scenario::Throughput => self.throughput,
-                Scenario::Batch => self.batch,
-            }
-        }
-
-        fn scaled_down(self, by: u64) -> Counts {
-            Counts {
-                pingpong: (self.pingpong / by).max(1),
-                throughput: (self.throughput / by).max(1),
-                batch: (self.batch / by).max(1),
-            }
-        }
-    }
-
-    fn env_number<T: std::str::FromStr>(name: &str) -> Option<T> {
-        let value = env::var(name).ok()?;
-        match value.trim().parse() {
-            Ok(n) => Some(n),
-            Err(_) => panic!("{name}={value:?} is not a valid number"),
-        }
-    }
-
-    /// One (scenario, implementation) pair and its per-round results.
-    struct Row {
-        scenario: Scenario,
-        case: Case,
-        /// Nanoseconds per operation, one entry per round.
-        ns: Vec<f64>,
-    }
-
-    /// Linear-interpolated percentile of sorted `values`, `p` in `0..=1`.
-    fn percentile(sorted: &[f64], p: f64) -> f64 {
-        let pos = p * (sorted.len() - 1) as f64;
-        let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-        sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
-    }
-
-    fn median(values: &[f64]) -> f64 {
-        let mut sorted = values.to_vec();
-        sorted.sort_by(f64::total_cmp);
-        percentile(&sorted, 0.5)
-    }
-
-    fn measure(row: &Row, count: u64) -> f64 {
-        // `run` panics unless every item arrived in order, so a time is only
-        // ever returned for a correct run.
-        let elapsed = (row.case.run)(count);
-        elapsed.as_nanos() as f64 / count as f64
-    }
-
-    pub fn main() {
-        let args: Vec<String> = env::args().skip(1).collect();
-        let has = |flag: &str| args.iter().any(|a| a == flag);
-        let quick = env::var("QUICK").is_ok_and(|v| v != "0" && !v.is_empty())
-            || has("--quick")
-            || has("--test")
-            || !has("--bench");
-        let filters: Vec<&str> = args
-            .iter()
-            .filter(|a| !a.starts_with('-'))
-            .map(String::as_str)
-            .collect();
-
-        let (rounds, counts) = if quick {
-            (1, Counts::QUICK)
-        } else {
-            let rounds = env_number("ROUNDS").unwrap_or(DEFAULT_ROUNDS);
-            assert!(rounds >= 1, "ROUNDS must be at least 1");
-            let full = Counts::FULL;
-            let counts = Counts {
-                pingpong: env_number("PINGPONG").unwrap_or(full.pingpong),
-                throughput: env_number("THROUGHPUT").unwrap_or(full.throughput),
-                batch: env_number("BATCH").unwrap_or(full.batch),
-            };
-            assert!(
-                counts.pingpong >= 1 && counts.throughput >= 1 && counts.batch >= 1,
-                "operation counts must be at least 1"
-            );
-            (rounds, counts)
-        };
-
-        let mut rows: Vec<Row> = Scenario::ALL
-            .into_iter()
-            .flat_map(|scenario| {
-                scenario.cases().into_iter().map(move |case| Row {
-                    scenario,
-                    case,
-                    ns: Vec::with_capacity(rounds),
-                })
-            })
-            .filter(|row| {
-                let id = format!("{}/{}", row.scenario.name(), row.case.name);
-                filters.is_empty() || filters.iter().any(|f| id.contains(f))
-            })
-            .collect();
-        if rows.is_empty() {
-            eprintln!("spsc_compare: no case matches {filters:?}");
-            return;
-        }
-
-        eprintln!(
-            "spsc_compare: {} mode, {rounds} round(s); per measurement: pingpong {} round trips \
-             (capacity {PINGPONG_CAPACITY}), throughput {} items (capacity {CAPACITY}), \
-             batch {} items (capacity {CAPACITY}, {BATCH} per call); {} CPUs",
-            if quick { "quick" } else { "full" },
-            counts.pingpong,
-            counts.throughput,
-            counts.batch,
-            std::thread::available_parallelism().map_or(0, |n| n.get()),
-        );
-        let started = Instant::now();
-        let cpu_before = CpuTimes::now();
-        if !quick {
-            // Untimed warm-up: page in the code, let the clock settle.
-            let warm = counts.scaled_down(10);
-            for row in &rows {
-                measure(row, warm.get(row.scenario));
-            }
-        }
-        for round in 0..rounds {
-            for row in &mut rows {
-                let ns = measure(row, counts.get(row.scenario));
-                row.ns.push(ns);
-            }
-            if !quick {
-                eprint!(
-                    "\rround {}/{rounds} ({:.0} s)",
-                    round + 1,
-                    started.elapsed().as_secs_f64()
-                );
-                let _ = std::io::stderr().flush();
-            }
-        }
-        if !quick {
-            eprintln!();
-        }
-
-        print_table(&rows, rounds);
-        if let (Some(before), Some(after)) = (cpu_before, CpuTimes::now()) {
-            let other = after.other_share_since(&before);
-            println!(
-                "Other processes used {:.0}% of the machine's CPU time during the run{}",
-                other * 100.0,
-                if other > 0.05 {
-                    ": the numbers are disturbed (spinning threads lose their core), rerun on a \
-                     quiet machine."
-                } else {
-                    "."
-                }
-            );
-        }
-    }
-
-    fn print_table(rows: &[Row], rounds: usize) {
-        println!("| scenario | implementation | median ns/op | p10 | p90 | ratio | paired ratio |");
-        println!("|---|---|--:|--:|--:|--:|--:|");
-        for scenario in Scenario::ALL {
-            let rows: Vec<&Row> = rows.iter().filter(|r| r.scenario == scenario).collect();
-            // The reference is the fastest (by median) of the scenario's
-            // reference implementations that ran.
-            let reference = rows
-                .iter()
-                .filter(|r| scenario.references().contains(&r.case.name))
-                .min_by(|a, b| median(&a.ns).total_cmp(&median(&b.ns)));
-            for row in &rows {
-                let mut sorted = row.ns.clone();
-                sorted.sort_by(f64::total_cmp);
-                let med = percentile(&sorted, 0.5);
-                let (ratio, paired) = match reference {
-                    Some(reference) => {
-                        let ref_med = median(&reference.ns);
-                        // Per-round ratios: each round measured the two back
-                        // to back, so their median cancels slow drifts.
-                        let per_round: Vec<f64> = row
-                            .ns
-                            .iter()
-                            .zip(&reference.ns)
-                            .map(|(&ns, &r)| oriented(scenario, ns, r))
-                            .collect();
-                        (
-                            format!("{:.2}", oriented(scenario, med, ref_med)),
-                            format!("{:.2}", median(&per_round)),
-                        )
-                    }
-                    None => ("n/a".into(), "n/a".into()),
-                };
-                println!(
-                    "| {} (ns/{}) | {} | {:.2} | {:.2} | {:.2} | {ratio} | {paired} |",
-                    scenario.name(),
-                    scenario.unit(),
-                    row.case.name,
-                    med,
-                    percentile(&sorted, 0.1),
-                    percentile(&sorted, 0.9),
-                );
-            }
-        }
-        println!();
-        println!(
-            "{rounds} round(s), implementations interleaved within each round. ratio: \
-             pingpong = median / raw-atomic floor's median (lower is better, 1.00 is the \
-             floor); throughput = rtrb's median / this median (items/s relative to rtrb, \
-             higher is better); batch = median of the better of rtrb chunks and ringbuf \
-             slices / this median (higher is better). paired ratio: the same ratio taken \
-             per round, then the median over rounds."
-        );
-    }
-
-    /// CPU time counters from `/proc` (Linux), to tell whether other processes
-    /// competed for the cores during the run.
-    struct CpuTimes {
-        /// Whole machine, all CPUs: busy and total clock ticks.
-        busy: u64,
-        total: u64,
-        /// This process: user + system clock ticks.
-        own: u64,
-    }
-
-    impl CpuTimes {
-        fn now() -> Option<CpuTimes> {
-            let stat = std::fs::read_to_string("/proc/stat").ok()?;
-            // cpu user nice system idle iowait irq softirq steal ...
-            let ticks: Vec<u64> = stat
-                .lines()
-                .next()?
-                .strip_prefix("cpu ")?
-                .split_whitespace()
-                .take(8)
-                .map(|t| t.parse().ok())
-                .collect::<Option<_>>()?;
-            let total: u64 = ticks.iter().sum();
-            let busy = total - ticks.get(3)? - ticks.get(4)?;
-            let own_stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-            // Fields after the parenthesised command name start at `state`;
-            // utime and stime are the 12th and 13th of them.
-            let mut fields = own_stat.rsplit_once(')')?.1.split_whitespace().skip(11);
-            let utime: u64 = fields.next()?.parse().ok()?;
-            let stime: u64 = fields.next()?.parse().ok()?;
-            Some(CpuTimes {
-                busy,
-                total,
-                own: utime + stime,
-            })
-        }
-
-        /// Share of all CPUs' time since `before` that other processes
-        /// (or the hypervisor, as steal time) took.
-        fn other_share_since(&self, before: &CpuTimes) -> f64 {
-            let total = self.total.saturating_sub(before.total).max(1) as f64;
-            let busy = self.busy.saturating_sub(before.busy);
-            let own = self.own.saturating_sub(before.own);
-            busy.saturating_sub(own) as f64 / total
-        }
-    }
-
-    /// The ratio as reported for `scenario`: time over the reference's for
-    /// pingpong, the reference's time over this one (a speed ratio) otherwise.
-    fn oriented(scenario: Scenario, ns: f64, reference_ns: f64) -> f64 {
-        match scenario {
-            Scenario::Pingpong => ns / reference_ns,
-            Scenario::Throughput | Scenario::Batch => reference_ns / ns,
-        }
-    }
-}

@@ -1,5 +1,6 @@
-//! Code shared by the `spsc` (criterion) and `spsc_compare` (interleaved,
-//! custom harness) benchmarks.
+//! The SPSC rings and scenarios of the `spsc` (criterion) and `spsc_compare`
+//! (interleaved, custom harness) benchmarks; the harnesses themselves, shared
+//! with the MPSC benchmarks, are in `benches/harness`.
 //!
 //! Every scenario is written once, generically over [`Ring`] (or
 //! [`BatchRing`]), and instantiated for each implementation in
@@ -12,15 +13,15 @@
 //! `spin_loop()` and start yielding only after [`SPINS_BEFORE_YIELD`] spins
 //! (which happens only when the other thread has lost its core).
 
-use std::hint::spin_loop;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crossbeam_queue::ArrayQueue;
 use crossbeam_utils::CachePadded;
 use ringbuf::traits::{Consumer as _, Producer as _, Split as _};
+
+use crate::harness::{self, out_of_order, Case, Helper, Ratio};
 
 /// Capacity of each of the two rings in `pingpong` (at most one item is ever
 /// in flight, so it only matters for memory footprint).
@@ -227,71 +228,26 @@ pub const RAW_ATOMIC: &str = "raw AtomicU64 (floor)";
 /// milliseconds of pure noise to the measurement.
 const SPINS_BEFORE_YIELD: u32 = 1 << 12;
 
-/// Waits a little: `spin_loop()`, or `yield_now()` once `*spins` runs out.
-#[inline]
-fn snooze(spins: &mut u32) {
-    if *spins < SPINS_BEFORE_YIELD {
-        *spins += 1;
-        spin_loop();
-    } else {
-        thread::yield_now();
-    }
-}
+/// The wait policy of every waiting thread: [`snooze`](Backoff::snooze) after
+/// each failed attempt, a fresh `Backoff` for each operation.
+type Backoff = harness::Backoff<SPINS_BEFORE_YIELD>;
 
 #[inline]
 fn push_spin<R: Ring>(tx: &mut R::Tx, value: u64) {
-    let mut spins = 0;
-    while !R::try_push(tx, value) {
-        snooze(&mut spins);
-    }
+    Backoff::until(|| R::try_push(tx, value));
 }
 
 #[inline]
 fn pop_spin<R: Ring>(rx: &mut R::Rx) -> u64 {
-    let mut spins = 0;
-    loop {
-        if let Some(value) = R::try_pop(rx) {
-            return value;
-        }
-        snooze(&mut spins);
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn out_of_order(scenario: &str, name: &str, got: u64, expected: u64) -> ! {
-    panic!("{scenario}/{name}: received {got}, expected {expected}");
+    Backoff::until_some(|| R::try_pop(rx))
 }
 
 /// Runs `helper` on a new thread and `main` on this one, timing `main` from
 /// the moment both threads are running. `helper` is joined (and its panic, if
 /// any, propagated) before the time is returned.
 fn run_timed(helper: impl FnOnce() + Send + 'static, main: impl FnOnce()) -> Duration {
-    #[derive(Default)]
-    struct Gate {
-        ready: AtomicBool,
-        go: AtomicBool,
-    }
-    let gate = Arc::new(Gate::default());
-    let helper_gate = Arc::clone(&gate);
-    let handle = thread::spawn(move || {
-        helper_gate.ready.store(true, Ordering::Release);
-        let mut spins = 0;
-        while !helper_gate.go.load(Ordering::Acquire) {
-            snooze(&mut spins);
-        }
-        helper();
-    });
-    let mut spins = 0;
-    while !gate.ready.load(Ordering::Acquire) {
-        snooze(&mut spins);
-    }
-    let start = Instant::now();
-    gate.go.store(true, Ordering::Release);
-    main();
-    let elapsed = start.elapsed();
-    handle.join().expect("benchmark helper thread panicked");
-    elapsed
+    let helpers: Vec<Helper> = vec![Box::new(helper)];
+    harness::run_timed::<SPINS_BEFORE_YIELD, ()>(helpers, main).0
 }
 
 /// `round_trips` one-item round trips over two rings: this thread pushes `i`
@@ -328,20 +284,14 @@ pub fn pingpong_atomic(round_trips: u64) -> Duration {
         move || {
             for i in 0..round_trips {
                 let odd = 2 * i + 1;
-                let mut spins = 0;
-                while helper_cell.load(Ordering::Acquire) != odd {
-                    snooze(&mut spins);
-                }
+                Backoff::until(|| helper_cell.load(Ordering::Acquire) == odd);
                 helper_cell.store(odd + 1, Ordering::Release);
             }
         },
         || {
             for i in 0..round_trips {
                 cell.store(2 * i + 1, Ordering::Release);
-                let mut spins = 0;
-                while cell.load(Ordering::Acquire) != 2 * i + 2 {
-                    snooze(&mut spins);
-                }
+                Backoff::until(|| cell.load(Ordering::Acquire) == 2 * i + 2);
             }
             let last = cell.load(Ordering::Acquire);
             if last != 2 * round_trips {
@@ -385,13 +335,14 @@ pub fn batch<R: BatchRing>(items: u64) -> Duration {
                 for (slot, value) in buf[..n].iter_mut().zip(next..) {
                     *slot = value;
                 }
-                let (mut done, mut spins) = (0, 0);
+                let mut done = 0;
+                let mut backoff = Backoff::new();
                 while done < n {
                     let pushed = R::push_slice(&mut tx, &buf[done..n]);
                     if pushed == 0 {
-                        snooze(&mut spins);
+                        backoff.snooze();
                     } else {
-                        spins = 0;
+                        backoff = Backoff::new();
                     }
                     done += pushed;
                 }
@@ -400,14 +351,15 @@ pub fn batch<R: BatchRing>(items: u64) -> Duration {
         },
         || {
             let mut buf = [0u64; BATCH];
-            let (mut expected, mut spins) = (0u64, 0);
+            let mut expected = 0u64;
+            let mut backoff = Backoff::new();
             while expected < items {
                 let n = R::pop_slice(&mut rx, &mut buf);
                 if n == 0 {
-                    snooze(&mut spins);
+                    backoff.snooze();
                     continue;
                 }
-                spins = 0;
+                backoff = Backoff::new();
                 for &got in &buf[..n] {
                     if got != expected {
                         out_of_order("batch", R::BATCH_NAME, got, expected);
@@ -430,33 +382,38 @@ pub enum Scenario {
     Batch,
 }
 
-/// One implementation's entry in a scenario.
-#[derive(Clone, Copy, Debug)]
-pub struct Case {
-    /// Implementation name.
-    pub name: &'static str,
-    /// Runs the given number of operations, checks the result, returns the
-    /// elapsed time.
-    pub run: fn(u64) -> Duration,
-}
-
 fn case<R: Ring>(run: fn(u64) -> Duration) -> Case {
-    Case { name: R::NAME, run }
+    Case {
+        name: R::NAME,
+        reference: false,
+        run,
+    }
 }
 
 fn batch_case<R: BatchRing>() -> Case {
     Case {
         name: R::BATCH_NAME,
+        reference: false,
         run: batch::<R>,
     }
 }
 
 impl Scenario {
-    /// All scenarios, in report order.
-    pub const ALL: [Scenario; 3] = [Scenario::Pingpong, Scenario::Throughput, Scenario::Batch];
+    /// Names of the implementations the ratio columns compare against: the
+    /// best (lowest median) of them is the reference.
+    fn references(self) -> &'static [&'static str] {
+        match self {
+            Scenario::Pingpong => &[RAW_ATOMIC],
+            Scenario::Throughput => &[Rtrb::NAME],
+            Scenario::Batch => &[Rtrb::BATCH_NAME, Ringbuf::BATCH_NAME],
+        }
+    }
+}
 
-    /// Short name (criterion group name).
-    pub fn name(self) -> &'static str {
+impl harness::Scenario for Scenario {
+    const ALL: &'static [Scenario] = &[Scenario::Pingpong, Scenario::Throughput, Scenario::Batch];
+
+    fn name(self) -> &'static str {
         match self {
             Scenario::Pingpong => "pingpong",
             Scenario::Throughput => "throughput",
@@ -464,17 +421,15 @@ impl Scenario {
         }
     }
 
-    /// What one operation is.
-    pub fn unit(self) -> &'static str {
+    fn unit(self) -> &'static str {
         match self {
             Scenario::Pingpong => "round trip",
             Scenario::Throughput | Scenario::Batch => "item",
         }
     }
 
-    /// Every implementation of this scenario, in a fixed order.
-    pub fn cases(self) -> Vec<Case> {
-        match self {
+    fn cases(self) -> Vec<Case> {
+        let mut cases = match self {
             Scenario::Pingpong => vec![
                 case::<Handoff>(pingpong::<Handoff>),
                 case::<Rtrb>(pingpong::<Rtrb>),
@@ -482,6 +437,7 @@ impl Scenario {
                 case::<CrossbeamArrayQueue>(pingpong::<CrossbeamArrayQueue>),
                 Case {
                     name: RAW_ATOMIC,
+                    reference: false,
                     run: pingpong_atomic,
                 },
             ],
@@ -496,16 +452,20 @@ impl Scenario {
                 batch_case::<Rtrb>(),
                 batch_case::<Ringbuf>(),
             ],
+        };
+        // The ratio columns compare against the best of `references()`.
+        for case in &mut cases {
+            case.reference = self.references().contains(&case.name);
         }
+        cases
     }
 
-    /// Names of the implementations the ratio column compares against: the
-    /// best (lowest median) of them is the reference.
-    pub fn references(self) -> &'static [&'static str] {
+    /// Pingpong compares times with the raw-atomic floor (lower is better);
+    /// the others compare speeds (higher is better).
+    fn ratio(self) -> Ratio {
         match self {
-            Scenario::Pingpong => &[RAW_ATOMIC],
-            Scenario::Throughput => &[Rtrb::NAME],
-            Scenario::Batch => &[Rtrb::BATCH_NAME, Ringbuf::BATCH_NAME],
+            Scenario::Pingpong => Ratio::Time,
+            Scenario::Throughput | Scenario::Batch => Ratio::Speed,
         }
     }
 }

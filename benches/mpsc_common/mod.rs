@@ -1,5 +1,6 @@
-//! Code shared by the `mpsc` (criterion) and `mpsc_compare` (interleaved,
-//! custom harness) benchmarks.
+//! The MPSC queues and scenarios of the `mpsc` (criterion) and
+//! `mpsc_compare` (interleaved, custom harness) benchmarks; the harnesses
+//! themselves, shared with the SPSC benchmarks, are in `benches/harness`.
 //!
 //! Every scenario is written once, generically over [`Queue`] (or
 //! [`BatchPop`]), and instantiated for each implementation in
@@ -21,14 +22,13 @@
 //! then yields the core. In `mpsc2` three threads share the machine's two
 //! cores, so threads lose their core mid-operation: that is part of the test.
 
-use std::hint::spin_loop;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc as std_mpsc, Arc};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use concurrent_queue::ConcurrentQueue;
 use crossbeam_queue::ArrayQueue;
+
+use crate::harness::{self, out_of_order, Case, Helper, Ratio, Scenario as _};
 
 /// Capacity of the queue in `mpsc2` and `mpsc1`.
 pub const CAPACITY: usize = 4096;
@@ -294,72 +294,19 @@ impl Queue for StdSyncChannel {
 /// has often lost its core, and only a yield gives it back.
 pub const SPINS_BEFORE_YIELD: u32 = 128;
 
-/// A wait with no progress for this long means an item was lost (or a
-/// thread died): the run panics instead of hanging.
-const STALL_LIMIT: Duration = Duration::from_secs(60);
-
 /// The one wait policy of every implementation and every waiting thread:
-/// [`snooze`](Self::snooze) after each failed attempt, a fresh `Backoff` for
-/// each operation.
-struct Backoff {
-    spins: u32,
-    yields: u32,
-    /// When the first yield happened, for the stall check.
-    yielding_since: Option<Instant>,
-}
-
-impl Backoff {
-    #[inline]
-    fn new() -> Self {
-        Backoff {
-            spins: 0,
-            yields: 0,
-            yielding_since: None,
-        }
-    }
-
-    /// Waits a little: `spin_loop()`, or `yield_now()` once the spins run
-    /// out.
-    #[inline]
-    fn snooze(&mut self) {
-        if self.spins < SPINS_BEFORE_YIELD {
-            self.spins += 1;
-            spin_loop();
-        } else {
-            self.yield_now();
-        }
-    }
-
-    #[inline(never)]
-    fn yield_now(&mut self) {
-        if self.yields % 1024 == 0 {
-            let since = *self.yielding_since.get_or_insert_with(Instant::now);
-            if since.elapsed() > STALL_LIMIT {
-                panic!("no progress for {STALL_LIMIT:?}: an item was lost or a thread died");
-            }
-        }
-        self.yields = self.yields.wrapping_add(1);
-        thread::yield_now();
-    }
-}
+/// [`snooze`](Backoff::snooze) after each failed attempt, a fresh `Backoff`
+/// for each operation.
+type Backoff = harness::Backoff<SPINS_BEFORE_YIELD>;
 
 #[inline]
 fn push_wait<Q: Queue>(tx: &Q::Tx, value: u64) {
-    let mut backoff = Backoff::new();
-    while !Q::try_push(tx, value) {
-        backoff.snooze();
-    }
+    Backoff::until(|| Q::try_push(tx, value));
 }
 
 #[inline]
 fn pop_wait<Q: Queue>(rx: &mut Q::Rx) -> u64 {
-    let mut backoff = Backoff::new();
-    loop {
-        if let Some(value) = Q::try_pop(rx) {
-            return value;
-        }
-        backoff.snooze();
-    }
+    Backoff::until_some(|| Q::try_pop(rx))
 }
 
 /// Item number `seq` of producer `producer`.
@@ -434,53 +381,12 @@ impl Checker {
     }
 }
 
-#[cold]
-#[inline(never)]
-fn out_of_order(scenario: &str, name: &str, got: u64, expected: u64) -> ! {
-    panic!("{scenario}/{name}: received {got}, expected {expected}");
-}
-
-/// A helper thread's work.
-type Helper = Box<dyn FnOnce() + Send + 'static>;
-
 /// Runs each of `helpers` on a new thread and `main` on this one, timing
 /// `main` from the moment all threads are running. The helpers are joined
 /// (and a panic, if any, propagated) before the time is returned, with what
 /// `main` returned.
 fn run_timed<M>(helpers: Vec<Helper>, main: impl FnOnce() -> M) -> (Duration, M) {
-    #[derive(Default)]
-    struct Gate {
-        ready: AtomicUsize,
-        go: AtomicBool,
-    }
-    let gate = Arc::new(Gate::default());
-    let count = helpers.len();
-    let handles: Vec<_> = helpers
-        .into_iter()
-        .map(|helper| {
-            let gate = Arc::clone(&gate);
-            thread::spawn(move || {
-                gate.ready.fetch_add(1, Ordering::Release);
-                let mut backoff = Backoff::new();
-                while !gate.go.load(Ordering::Acquire) {
-                    backoff.snooze();
-                }
-                helper();
-            })
-        })
-        .collect();
-    let mut backoff = Backoff::new();
-    while gate.ready.load(Ordering::Acquire) < count {
-        backoff.snooze();
-    }
-    let start = Instant::now();
-    gate.go.store(true, Ordering::Release);
-    let result = main();
-    let elapsed = start.elapsed();
-    for handle in handles {
-        handle.join().expect("benchmark helper thread panicked");
-    }
-    (elapsed, result)
+    harness::run_timed::<SPINS_BEFORE_YIELD, M>(helpers, main)
 }
 
 /// Makes a queue and the work of `producers` threads that push their
@@ -591,23 +497,12 @@ pub enum Scenario {
     Roundtrip,
 }
 
-/// One implementation's entry in a scenario.
-#[derive(Clone, Copy, Debug)]
-pub struct Case {
-    /// Implementation name.
-    pub name: &'static str,
-    /// Whether this is one of the compared peers (not `handoff`): the best
-    /// of them is the reference of the ratio columns.
-    pub peer: bool,
-    /// Runs the given number of operations, checks the result, returns the
-    /// elapsed time.
-    pub run: fn(u64) -> Duration,
-}
-
 fn case<Q: Queue>(run: fn(u64) -> Duration) -> Case {
     Case {
         name: Q::NAME,
-        peer: Q::NAME != Handoff::NAME,
+        // The ratio columns compare against the best of the peers (all but
+        // `handoff`).
+        reference: Q::NAME != Handoff::NAME,
         run,
     }
 }
@@ -618,7 +513,7 @@ fn mpsc_cases<const PRODUCERS: usize>() -> Vec<Case> {
         case::<Handoff>(mpsc::<Handoff, PRODUCERS>),
         Case {
             name: Handoff::BATCH_NAME,
-            peer: false,
+            reference: false,
             run: mpsc_batch_pop::<Handoff, PRODUCERS>,
         },
         case::<CrossbeamArrayQueue>(mpsc::<CrossbeamArrayQueue, PRODUCERS>),
@@ -631,9 +526,6 @@ fn mpsc_cases<const PRODUCERS: usize>() -> Vec<Case> {
 }
 
 impl Scenario {
-    /// All scenarios, in report order.
-    pub const ALL: [Scenario; 3] = [Scenario::Mpsc2, Scenario::Mpsc1, Scenario::Roundtrip];
-
     fn for_producers(producers: usize) -> Scenario {
         match producers {
             1 => Scenario::Mpsc1,
@@ -641,9 +533,12 @@ impl Scenario {
             _ => unreachable!("no scenario has {producers} producers"),
         }
     }
+}
 
-    /// Short name (criterion group name).
-    pub fn name(self) -> &'static str {
+impl harness::Scenario for Scenario {
+    const ALL: &'static [Scenario] = &[Scenario::Mpsc2, Scenario::Mpsc1, Scenario::Roundtrip];
+
+    fn name(self) -> &'static str {
         match self {
             Scenario::Mpsc2 => "mpsc2",
             Scenario::Mpsc1 => "mpsc1",
@@ -651,17 +546,15 @@ impl Scenario {
         }
     }
 
-    /// What one operation is.
-    pub fn unit(self) -> &'static str {
+    fn unit(self) -> &'static str {
         match self {
             Scenario::Mpsc2 | Scenario::Mpsc1 => "item",
             Scenario::Roundtrip => "round trip",
         }
     }
 
-    /// Every implementation of this scenario, in a fixed order: `handoff`
-    /// first, then the peers.
-    pub fn cases(self) -> Vec<Case> {
+    /// `handoff` first, then the peers.
+    fn cases(self) -> Vec<Case> {
         match self {
             Scenario::Mpsc2 => mpsc_cases::<2>(),
             Scenario::Mpsc1 => mpsc_cases::<1>(),
@@ -675,5 +568,10 @@ impl Scenario {
                 case::<StdSyncChannel>(roundtrip::<StdSyncChannel>),
             ],
         }
+    }
+
+    /// Speeds relative to the best peer (higher is better).
+    fn ratio(self) -> Ratio {
+        Ratio::Speed
     }
 }
