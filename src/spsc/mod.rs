@@ -123,7 +123,7 @@ struct Shared<T> {
     /// Position one past the last item the producer published. Written only
     /// by the producer (`Release`, after the items before it are written).
     tail: CachePadded<AtomicUsize>,
-    /// Set once by the producer's `Drop`, after its final tail store.
+    /// Set once by the producer's `Drop`, after its last tail store.
     producer_gone: AtomicBool,
     /// Set once by the consumer's `Drop`, after its final head store.
     consumer_gone: AtomicBool,
