@@ -62,16 +62,7 @@ impl<T> Consumer<T> {
         if !self.head_ready() {
             return None;
         }
-        let head = self.head;
-        // SAFETY: `head_ready` saw position `head` published (through its
-        // stamp or the tail, both read with Acquire), and only this consumer
-        // reads it; advancing `head` below means it is read exactly once.
-        let value = self
-            .ring
-            .slot(head)
-            .value
-            .with(|p| unsafe { p.read().assume_init() });
-        self.head = head.wrapping_add(1);
+        let value = self.take();
         self.publish();
         Some(value)
     }
@@ -91,15 +82,11 @@ impl<T> Consumer<T> {
         if !self.head_ready() {
             return None;
         }
+        let cell = &self.ring.slot(self.head).value;
         // SAFETY: position `head` is published (see `pop`), and the producer
         // cannot overwrite it until `head` moves past it, which needs
         // `&mut self` and so ends this borrow first.
-        Some(
-            self.ring
-                .slot(self.head)
-                .value
-                .with(|p| unsafe { (*p).assume_init_ref() }),
-        )
+        Some(cell.with(|p| unsafe { (*p).assume_init_ref() }))
     }
 
     /// Pops up to `dst.len()` items into `dst`, publishing once; returns how
@@ -122,13 +109,10 @@ impl<T> Consumer<T> {
         let n = self.ready(dst.len()).min(dst.len());
         for (i, out) in dst[..n].iter_mut().enumerate() {
             let pos = self.head.wrapping_add(i);
+            let cell = &self.ring.slot(pos).value;
             // SAFETY: `ready` saw positions `head .. head + n` published with
             // Acquire; `T: Copy`, so reading leaves nothing to drop.
-            *out = self
-                .ring
-                .slot(pos)
-                .value
-                .with(|p| unsafe { (*p).assume_init_read() });
+            *out = cell.with(|p| unsafe { (*p).assume_init_read() });
         }
         if n > 0 {
             self.head = self.head.wrapping_add(n);
@@ -285,6 +269,25 @@ impl<T> Consumer<T> {
         len
     }
 
+    /// Moves the item at `head` out and advances `head`, without publishing.
+    /// The caller has seen position `head` published (`head_ready`, or the
+    /// `ready` of a `Drain`).
+    #[inline(always)]
+    fn take(&mut self) -> T {
+        let head = self.head;
+        debug_assert!(
+            self.cached_tail.get() != head,
+            "take of an unpublished position"
+        );
+        let cell = &self.ring.slot(head).value;
+        // SAFETY: position `head` was seen published (through its stamp or
+        // the tail, both read with Acquire), and only this consumer reads
+        // slots; advancing `head` below means it is read exactly once.
+        let value = cell.with(|p| unsafe { p.read().assume_init() });
+        self.head = head.wrapping_add(1);
+        value
+    }
+
     /// Publishes `head`, releasing the slots before it to the producer.
     #[inline(always)]
     fn publish(&self) {
@@ -342,18 +345,10 @@ impl<T> Iterator for Drain<'_, T> {
         }
         self.left -= 1;
         let c = &mut *self.consumer;
-        let head = c.head;
-        debug_assert!(c.cached_tail.get().wrapping_sub(head) > self.left);
-        // SAFETY: `drain` saw this position published with Acquire; `head`
-        // moves past it at once, so it is read exactly once. If this `Drain`
-        // is leaked, the consumer's `head` still says the value is gone.
-        let value = c
-            .ring
-            .slot(head)
-            .value
-            .with(|p| unsafe { p.read().assume_init() });
-        c.head = head.wrapping_add(1);
-        Some(value)
+        debug_assert!(c.cached_tail.get().wrapping_sub(c.head) > self.left);
+        // `drain` saw this position published. If this `Drain` is leaked, the
+        // consumer's `head` has already moved past the items it yielded.
+        Some(c.take())
     }
 
     #[inline]

@@ -171,11 +171,10 @@ impl<T> Drop for Shared<T> {
         );
         let mut pos = head;
         while pos != tail {
+            let cell = &self.slots[pos & mask].value;
             // SAFETY: positions `head .. tail` hold initialised values that
             // were pushed and never popped, and no half is left to touch them.
-            self.slots[pos & mask]
-                .value
-                .with_mut(|p| unsafe { (*p).assume_init_drop() });
+            cell.with_mut(|p| unsafe { (*p).assume_init_drop() });
             pos = pos.wrapping_add(1);
         }
     }

@@ -71,13 +71,12 @@ impl<T> Producer<T> {
         if self.free_from(self.cached_head.get()) == 0 && self.refresh_free() == 0 {
             return Err(PushError::Full(value));
         }
-        let slot = self.ring.slot(tail);
-        // SAFETY: position `tail` is free: the consumer has moved past
-        // `tail - capacity` (checked above, with an `Acquire` read of its head
-        // that orders its read of the old value before this write), and only
-        // this producer writes slots.
-        slot.value
-            .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
+        let cell = &self.ring.slot(tail).value;
+        // Position `tail` is free: the consumer has moved past `tail -
+        // capacity` (checked above, with an `Acquire` read of its head that
+        // orders its read of the old value before this write).
+        // SAFETY: the slot is free (above) and only this producer writes it.
+        cell.with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
         self.tail = tail.wrapping_add(1);
         self.publish_run(tail);
         Ok(())
