@@ -8,6 +8,10 @@
 //! - [`mpsc`]: a bounded multi-producer single-consumer ring; `Producer` is
 //!   `Clone + Send + Sync`, the consumer needs no read-modify-write, and
 //!   tells "empty" from "a push is under way".
+//! - [`park`]: parking and waking. A [`Parker`](park::Parker) sleeps on any
+//!   number of rings as a thread, an async task or an event loop's file
+//!   descriptor; producers make no system call while it is awake. The
+//!   rings' `push_blocking`, `pop_timeout`, `pop_async`, … are built on it.
 //!
 //! # Example
 //!
@@ -87,6 +91,7 @@ compile_error!("handoff supports 64-bit targets only: its ring positions must no
 mod error;
 mod loom;
 pub mod mpsc;
+pub mod park;
 mod slot;
 pub mod spsc;
 

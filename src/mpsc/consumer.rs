@@ -6,6 +6,7 @@ use core::iter::FusedIterator;
 use super::{Ring, Shared};
 use crate::loom::Arc;
 use crate::loom::Ordering::{Acquire, Relaxed, Release};
+use crate::park::OwnParker;
 use crate::PopError;
 
 /// The reading half of an [`mpsc`](crate::mpsc) ring.
@@ -19,11 +20,13 @@ use crate::PopError;
 /// shared(&rx); // a Consumer cannot be shared between threads
 /// ```
 pub struct Consumer<T> {
-    shared: Arc<Shared<T>>,
+    pub(super) shared: Arc<Shared<T>>,
     ring: Ring<T>,
     /// Position of the next item to read. `shared.head` lags it only inside
     /// a [`Drain`] and equals it otherwise.
     head: usize,
+    /// The parker `pop_blocking` and friends sleep on.
+    pub(super) own: OwnParker,
 }
 
 // SAFETY: the consumer moves `T` values out of the ring on whatever thread it
@@ -38,6 +41,7 @@ impl<T> Consumer<T> {
             shared,
             ring,
             head: 0,
+            own: OwnParker::default(),
         }
     }
 
@@ -223,6 +227,9 @@ impl<T> Consumer<T> {
         // ordering: Relaxed; producers never read the head to access slots
         // (the stamps order that), and `Drop` is ordered by `Arc`.
         self.shared.head.store(self.head, Relaxed);
+        // The slots were freed by their stamp stores (in `take`); a producer
+        // asleep on a full ring wakes for them.
+        self.shared.space.notify();
     }
 }
 
@@ -231,6 +238,8 @@ impl<T> Drop for Consumer<T> {
         self.publish();
         // ordering: Release pairs with `Producer::is_closed`'s Acquire.
         self.shared.consumer_gone.store(true, Release);
+        // Producers asleep on a full ring wake to see it closed.
+        self.shared.space.notify();
     }
 }
 

@@ -79,6 +79,7 @@
 //! producer pushed them. Once [`Consumer::is_closed`] is `true` (every
 //! producer gone), every pushed item is in the ring.
 
+mod blocking;
 mod consumer;
 mod producer;
 
@@ -91,6 +92,7 @@ use core::ptr::NonNull;
 use crossbeam_utils::CachePadded;
 
 use crate::loom::{Arc, AtomicBool, AtomicUsize, Ordering};
+use crate::park::{WaitList, WakeSlot, WakeStats};
 use crate::slot::{self, Slot};
 use crate::CapacityError;
 
@@ -155,6 +157,12 @@ struct Shared<T> {
     producers: AtomicUsize,
     /// Set once by the consumer's `Drop`.
     consumer_gone: AtomicBool,
+    /// The consumer's parker (its own, or one given to `register`): woken
+    /// by pushes and by the last producer's `Drop`.
+    rx_wake: WakeSlot,
+    /// Producers waiting for a free slot: woken by pops and by the
+    /// consumer's `Drop`.
+    space: WaitList,
     /// Exactly `capacity` slots; slot `i` starts free for position `i`.
     ///
     /// A slot's stamp is `p` while the slot is free for position `p`; `p + 1`
@@ -179,9 +187,22 @@ impl<T> Shared<T> {
             head: CachePadded::new(AtomicUsize::new(0)),
             producers: AtomicUsize::new(1),
             consumer_gone: AtomicBool::new(false),
+            rx_wake: WakeSlot::new(),
+            space: WaitList::new(),
             slots,
             one_lap,
         })
+    }
+}
+
+impl<T> Shared<T> {
+    /// Items pushed so far and the wake-ups pushes issued.
+    fn wake_stats(&self) -> WakeStats {
+        WakeStats {
+            // ordering: Relaxed; a statistic (claims under way count).
+            messages: Ring::of(self).count(self.tail.load(Ordering::Relaxed)),
+            wakes: self.rx_wake.wakes(),
+        }
     }
 }
 
@@ -237,6 +258,14 @@ impl<T> Ring<T> {
         // (see `next`), and `slots` is valid for `capacity` slots while the
         // handle that owns this `Ring` lives (field invariant).
         unsafe { &*self.slots.as_ptr().add(index) }
+    }
+
+    /// How many positions come before `pos`: the number of pushes that
+    /// claimed a position below it.
+    fn count(&self, pos: usize) -> u64 {
+        let lap = pos / self.one_lap;
+        let index = pos & (self.one_lap - 1);
+        (lap as u64) * (self.capacity as u64) + index as u64
     }
 
     /// The position after `pos`: the next index, or index 0 of the next lap.

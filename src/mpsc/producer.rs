@@ -6,6 +6,7 @@ use core::mem::MaybeUninit;
 use super::{Ring, Shared};
 use crate::loom::Ordering::{Acquire, Relaxed, Release};
 use crate::loom::{Arc, Backoff};
+use crate::park::SpinPolicy;
 use crate::PushError;
 
 /// The writing half of an [`mpsc`](crate::mpsc) ring: `Clone + Send + Sync`.
@@ -19,8 +20,10 @@ use crate::PushError;
 /// all(&tx);
 /// ```
 pub struct Producer<T> {
-    shared: Arc<Shared<T>>,
+    pub(super) shared: Arc<Shared<T>>,
     ring: Ring<T>,
+    /// How this handle's blocking pushes spin before sleeping.
+    pub(super) policy: SpinPolicy,
 }
 
 // SAFETY: a producer moves `T` values into the ring from whatever thread it
@@ -36,7 +39,11 @@ unsafe impl<T: Send> Sync for Producer<T> {}
 impl<T> Producer<T> {
     pub(super) fn new(shared: Arc<Shared<T>>) -> Self {
         let ring = Ring::of(&shared);
-        Self { shared, ring }
+        Self {
+            shared,
+            ring,
+            policy: SpinPolicy::default(),
+        }
     }
 
     /// Pushes `value`, or hands it back in [`PushError::Full`] if the ring is
@@ -92,6 +99,7 @@ impl<T> Producer<T> {
                         // ordering: Release publishes the value to the
                         // consumer, which reads the stamp with Acquire.
                         slot.stamp.store(tail.wrapping_add(1), Release);
+                        self.shared.rx_wake.notify();
                         return Ok(());
                     }
                     Err(current) => {
@@ -173,7 +181,9 @@ impl<T> Clone for Producer<T> {
         // ordering: Relaxed, as for `Arc::clone`: a new handle can only come
         // from a live one, so the count is not 0 and nothing waits on it.
         self.shared.producers.fetch_add(1, Relaxed);
-        Self::new(Arc::clone(&self.shared))
+        let mut clone = Self::new(Arc::clone(&self.shared));
+        clone.policy = self.policy;
+        clone
     }
 }
 
@@ -181,7 +191,11 @@ impl<T> Drop for Producer<T> {
     fn drop(&mut self) {
         // ordering: Release orders this producer's pushes before the count
         // reaching 0, which the consumer reads with Acquire and then drains.
-        self.shared.producers.fetch_sub(1, Release);
+        if self.shared.producers.fetch_sub(1, Release) == 1 {
+            // The last one: a consumer asleep on an empty ring wakes to see
+            // it closed.
+            self.shared.rx_wake.notify();
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use core::iter::FusedIterator;
 
 use super::Ring;
 use crate::loom::Ordering::{Acquire, Release};
+use crate::park::OwnParker;
 
 /// The reading half of an [`spsc`](crate::spsc) ring.
 ///
@@ -24,7 +25,7 @@ use crate::loom::Ordering::{Acquire, Release};
 /// send(rx);
 /// ```
 pub struct Consumer<T> {
-    ring: Ring<T>,
+    pub(super) ring: Ring<T>,
     /// Position of the next item to read. `shared.head` lags it only inside
     /// a [`Drain`] (published when the drain ends) and is equal otherwise.
     head: usize,
@@ -32,6 +33,8 @@ pub struct Consumer<T> {
     /// (or the stamp of `cached_tail - 1` was seen), so `head .. cached_tail`
     /// can be read without touching the producer's cache line.
     cached_tail: Cell<usize>,
+    /// The parker `pop_blocking` and friends sleep on.
+    pub(super) own: OwnParker,
 }
 
 // SAFETY: the consumer owns the reading end; moving it to another thread
@@ -45,6 +48,7 @@ impl<T> Consumer<T> {
             ring,
             head: 0,
             cached_tail: Cell::new(0),
+            own: OwnParker::default(),
         }
     }
 
@@ -294,6 +298,7 @@ impl<T> Consumer<T> {
         // ordering: Release orders our reads of the popped values before the
         // producer's overwrite of those slots (it reads head with Acquire).
         self.ring.shared.head.store(self.head, Release);
+        self.ring.shared.tx_wake.notify();
     }
 }
 
@@ -303,6 +308,8 @@ impl<T> Drop for Consumer<T> {
         self.publish();
         // ordering: Release orders the head store above before the flag.
         self.ring.shared.consumer_gone.store(true, Release);
+        // A producer asleep on a full ring wakes to see it closed.
+        self.ring.shared.tx_wake.notify();
     }
 }
 

@@ -51,6 +51,7 @@
 //! reuses the slot. Once [`Consumer::is_closed`] returns `true`, every item
 //! the producer pushed is in the ring: popping until `None` sees all of them.
 
+mod blocking;
 mod consumer;
 mod producer;
 
@@ -63,6 +64,7 @@ use core::ptr::NonNull;
 use crossbeam_utils::CachePadded;
 
 use crate::loom::{Arc, AtomicBool, AtomicUsize, Ordering};
+use crate::park::WakeSlot;
 use crate::slot::{self, Slot};
 use crate::CapacityError;
 
@@ -127,6 +129,12 @@ struct Shared<T> {
     producer_gone: AtomicBool,
     /// Set once by the consumer's `Drop`, after its final head store.
     consumer_gone: AtomicBool,
+    /// The consumer's parker (its own, or one given to `register`): woken
+    /// by pushes and by the producer's `Drop`.
+    rx_wake: WakeSlot,
+    /// The producer's own parker: woken by pops and by the consumer's
+    /// `Drop`.
+    tx_wake: WakeSlot,
     /// `capacity.next_power_of_two()` slots, so `p & mask` finds a slot.
     ///
     /// A slot's stamp is written only by the producer, with `Release`, after
@@ -150,6 +158,8 @@ impl<T> Shared<T> {
             tail: CachePadded::new(AtomicUsize::new(0)),
             producer_gone: AtomicBool::new(false),
             consumer_gone: AtomicBool::new(false),
+            rx_wake: WakeSlot::new(),
+            tx_wake: WakeSlot::new(),
             slots,
         })
     }
@@ -204,6 +214,16 @@ impl<T> Ring<T> {
             slots,
             mask,
             capacity,
+        }
+    }
+
+    /// Items pushed so far and the wake-ups pushes issued.
+    fn wake_stats(&self) -> crate::park::WakeStats {
+        crate::park::WakeStats {
+            // ordering: Relaxed; a statistic. Positions start at 0 and never
+            // wrap (see the crate root), so the tail counts the pushes.
+            messages: self.shared.tail.load(Ordering::Relaxed) as u64,
+            wakes: self.shared.rx_wake.wakes(),
         }
     }
 

@@ -6,6 +6,7 @@ use core::mem::MaybeUninit;
 
 use super::Ring;
 use crate::loom::Ordering::{Acquire, Relaxed, Release};
+use crate::park::OwnParker;
 use crate::PushError;
 
 /// The writing half of an [`spsc`](crate::spsc) ring.
@@ -25,13 +26,15 @@ use crate::PushError;
 /// send(tx);
 /// ```
 pub struct Producer<T> {
-    ring: Ring<T>,
+    pub(super) ring: Ring<T>,
     /// Position the next push writes. Equal to `shared.tail` after every
     /// publication; `tail - shared.head <= capacity`.
-    tail: usize,
+    pub(super) tail: usize,
     /// A value `shared.head` had; `cached_head <= shared.head <= tail`, so
     /// `capacity - (tail - cached_head)` never overstates the free slots.
     cached_head: Cell<usize>,
+    /// The parker `push_blocking` and friends sleep on.
+    pub(super) own: OwnParker,
 }
 
 // SAFETY: the producer owns the writing end; moving it to another thread
@@ -45,6 +48,7 @@ impl<T> Producer<T> {
             ring,
             tail: 0,
             cached_head: Cell::new(0),
+            own: OwnParker::default(),
         }
     }
 
@@ -295,6 +299,7 @@ impl<T> Producer<T> {
         // ordering: Release likewise for a consumer that reads the tail with
         // Acquire.
         self.ring.shared.tail.store(self.tail, Release);
+        self.ring.shared.rx_wake.notify();
     }
 }
 
@@ -318,6 +323,8 @@ impl<T> Drop for Producer<T> {
         // ordering: Release orders our last tail store before the flag, for a
         // consumer that reads the flag with Acquire and then drains.
         self.ring.shared.producer_gone.store(true, Release);
+        // A consumer asleep on an empty ring wakes to see it closed.
+        self.ring.shared.rx_wake.notify();
     }
 }
 

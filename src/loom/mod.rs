@@ -9,13 +9,46 @@
 //! The `std` half offers loom's `UnsafeCell` API (`with` / `with_mut`), which
 //! compiles down to a plain pointer access.
 //!
+//! The same goes for what the parking layer needs from the system: the
+//! store→load [`barrier`] pair, the [`Futex`] word a thread sleeps on, the
+//! [`EventFd`] an event loop sleeps on, and the [`AtomicWaker`] a task
+//! registers. Each has a loom stand-in that the models exercise.
+//!
 //! [`loom`]: https://docs.rs/loom
+
+pub(crate) mod barrier;
+
+/// Whether the crate is being model-checked (built with `--cfg loom`), for
+/// the few defaults that differ (spinning is pointless under loom).
+pub(crate) const MODEL_CHECKING: bool = cfg!(loom);
+mod eventfd;
+mod futex;
+
+pub(crate) use eventfd::EventFd;
+pub(crate) use futex::Futex;
 
 #[cfg(loom)]
 mod imp {
     pub(crate) use ::loom::cell::UnsafeCell;
-    pub(crate) use ::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    pub(crate) use ::loom::sync::Arc;
+    pub(crate) use ::loom::sync::atomic::{
+        AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+    };
+    pub(crate) use ::loom::sync::{Arc, Mutex};
+    pub(crate) use ::loom::thread::yield_now;
+
+    /// The `Waker` slot of a parked task: loom's model of atomic-waker.
+    #[derive(Debug, Default)]
+    pub(crate) struct AtomicWaker(::loom::future::AtomicWaker);
+
+    impl AtomicWaker {
+        pub(crate) fn register(&self, waker: &core::task::Waker) {
+            self.0.register_by_ref(waker);
+        }
+
+        pub(crate) fn wake(&self) {
+            self.0.wake();
+        }
+    }
 
     /// Backs off after a lost race (a failed compare-and-swap). Under loom it
     /// yields, so that the model checker schedules the winner.
@@ -45,8 +78,27 @@ mod imp {
 mod imp {
     /// Exponential spinning after a lost race (a failed compare-and-swap).
     pub(crate) use crossbeam_utils::Backoff;
-    pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    pub(crate) use std::sync::Arc;
+    pub(crate) use std::sync::atomic::{
+        AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+    };
+    pub(crate) use std::sync::{Arc, Mutex};
+    pub(crate) use std::thread::yield_now;
+
+    /// The `Waker` slot of a parked task.
+    #[derive(Debug, Default)]
+    pub(crate) struct AtomicWaker(atomic_waker::AtomicWaker);
+
+    impl AtomicWaker {
+        #[inline]
+        pub(crate) fn register(&self, waker: &core::task::Waker) {
+            self.0.register(waker);
+        }
+
+        #[inline]
+        pub(crate) fn wake(&self) {
+            self.0.wake();
+        }
+    }
 
     /// `core::cell::UnsafeCell` with loom's closure-based API.
     #[derive(Debug)]

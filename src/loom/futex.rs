@@ -1,0 +1,128 @@
+//! A 32-bit atomic word a thread can sleep on until another thread changes
+//! it: the Linux futex, a mutex and condition variable elsewhere, loom's
+//! mutex and condition variable under loom.
+//!
+//! `wait(expected, timeout)` sleeps only if the word still holds `expected`
+//! (checked atomically with going to sleep), and may return early for any
+//! reason (a wake, a signal, a timeout, spuriously): callers re-check.
+
+use core::ops::Deref;
+use std::time::Duration;
+
+use super::AtomicU32;
+
+/// The word and, where there is no futex, what sleeping on it takes.
+#[derive(Debug)]
+pub(crate) struct Futex {
+    word: AtomicU32,
+    #[cfg(any(loom, not(target_os = "linux")))]
+    sleepers: Sleepers,
+}
+
+impl Deref for Futex {
+    type Target = AtomicU32;
+
+    #[inline(always)]
+    fn deref(&self) -> &AtomicU32 {
+        &self.word
+    }
+}
+
+#[cfg(all(not(loom), target_os = "linux"))]
+impl Futex {
+    pub(crate) fn new(value: u32) -> Self {
+        Self {
+            word: AtomicU32::new(value),
+        }
+    }
+
+    /// Sleeps while the word is `expected`, for at most `timeout`.
+    pub(crate) fn wait(&self, expected: u32, timeout: Option<Duration>) {
+        use rustix::thread::futex;
+        let timespec = timeout.map(|d| futex::Timespec {
+            tv_sec: d.as_secs().try_into().unwrap_or(i64::MAX),
+            tv_nsec: d.subsec_nanos().into(),
+        });
+        // EAGAIN (the word changed), EINTR and ETIMEDOUT all mean "return and
+        // let the caller re-check", which is what we do with any outcome.
+        let _ = futex::wait(
+            &self.word,
+            futex::Flags::PRIVATE,
+            expected,
+            timespec.as_ref(),
+        );
+    }
+
+    /// Wakes one thread sleeping on the word.
+    pub(crate) fn wake_one(&self) {
+        let _ = rustix::thread::futex::wake(&self.word, rustix::thread::futex::Flags::PRIVATE, 1);
+    }
+
+    /// Wakes every thread sleeping on the word.
+    pub(crate) fn wake_all(&self) {
+        let _ = rustix::thread::futex::wake(
+            &self.word,
+            rustix::thread::futex::Flags::PRIVATE,
+            i32::MAX as u32,
+        );
+    }
+}
+
+#[cfg(any(loom, not(target_os = "linux")))]
+use imp_condvar::Sleepers;
+
+/// A mutex and condition variable standing in for the kernel's futex queue.
+/// Changing the word and waking take the mutex, so a waiter that checked the
+/// word under the mutex cannot miss the wake.
+#[cfg(any(loom, not(target_os = "linux")))]
+mod imp_condvar {
+    #[cfg(loom)]
+    pub(super) use loom::sync::{Condvar, Mutex};
+    #[cfg(not(loom))]
+    pub(super) use std::sync::{Condvar, Mutex};
+
+    #[derive(Debug, Default)]
+    pub(crate) struct Sleepers {
+        pub(super) lock: Mutex<()>,
+        pub(super) cond: Condvar,
+    }
+}
+
+#[cfg(any(loom, not(target_os = "linux")))]
+impl Futex {
+    pub(crate) fn new(value: u32) -> Self {
+        Self {
+            word: AtomicU32::new(value),
+            sleepers: Sleepers::default(),
+        }
+    }
+
+    /// Sleeps while the word is `expected`, for at most `timeout`. Under loom
+    /// a timed wait returns at once, as if it had timed out: loom has no
+    /// clock, and callers must cope with early returns anyway.
+    pub(crate) fn wait(&self, expected: u32, timeout: Option<Duration>) {
+        let guard = self.sleepers.lock.lock().unwrap_or_else(|e| e.into_inner());
+        // ordering: Relaxed; the mutex orders this check against a waker that
+        // changes the word before taking the mutex to notify.
+        if self.word.load(super::Ordering::Relaxed) != expected {
+            return;
+        }
+        match timeout {
+            None => drop(self.sleepers.cond.wait(guard)),
+            Some(_) if cfg!(loom) => {}
+            Some(d) => drop(self.sleepers.cond.wait_timeout(guard, d)),
+        }
+    }
+
+    /// Wakes one thread sleeping on the word.
+    pub(crate) fn wake_one(&self) {
+        let _guard = self.sleepers.lock.lock().unwrap_or_else(|e| e.into_inner());
+        self.sleepers.cond.notify_one();
+    }
+
+    /// Wakes every thread sleeping on the word.
+    pub(crate) fn wake_all(&self) {
+        let _guard = self.sleepers.lock.lock().unwrap_or_else(|e| e.into_inner());
+        self.sleepers.cond.notify_all();
+    }
+}

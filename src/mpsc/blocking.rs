@@ -1,0 +1,316 @@
+//! Waiting on the ring: blocking, timed and async pushes and pops, built on
+//! the [`park`](crate::park) protocol.
+//!
+//! The consumer makes its own [`Parker`](crate::park::Parker) the first time
+//! it waits (or wakes one given to [`Consumer::register`]); producers wait
+//! together on the ring's wait list, all woken by a pop that frees a slot.
+
+use core::future::Future;
+use std::future::poll_fn;
+use std::time::{Duration, Instant};
+
+use super::{Consumer, Producer};
+use crate::park::{RegisterError, SpinPolicy, Unparker, WaitList, WakeStats};
+use crate::{PopError, PushError};
+
+impl<T> Consumer<T> {
+    /// Makes pushes to this ring (and the last producer's `Drop`) wake
+    /// `unparker`'s [`Parker`](crate::park::Parker), so that one parker can
+    /// wait on many rings. A ring wakes one parker for good: registering
+    /// another fails, and so do this consumer's own blocking and async pops
+    /// (they panic).
+    ///
+    /// ```
+    /// use handoff::{mpsc, park::Parker};
+    ///
+    /// let mut parker = Parker::new();
+    /// let (tx, mut rx) = mpsc::channel(2);
+    /// rx.register(&parker.unparker()).unwrap();
+    /// std::thread::spawn(move || tx.push(1).unwrap());
+    /// assert_eq!(parker.wait(|| rx.pop()), 1);
+    /// ```
+    pub fn register(&self, unparker: &Unparker) -> Result<(), RegisterError> {
+        self.shared.rx_wake.register(unparker)
+    }
+
+    /// Pops the oldest item, sleeping while there is none. Returns `None`
+    /// once the ring is empty and every producer is gone.
+    ///
+    /// # Panics
+    ///
+    /// If this consumer was [`register`](Self::register)ed with a parker:
+    /// wait on that parker instead.
+    ///
+    /// ```
+    /// let (tx, mut rx) = handoff::mpsc::channel(4);
+    /// for n in 0..2 {
+    ///     let tx = tx.clone();
+    ///     std::thread::spawn(move || {
+    ///         for i in 0..10 {
+    ///             tx.push_blocking(n * 10 + i).unwrap();
+    ///         }
+    ///     });
+    /// }
+    /// drop(tx);
+    /// let mut got = Vec::new();
+    /// while let Some(v) = rx.pop_blocking() {
+    ///     got.push(v);
+    /// }
+    /// got.sort();
+    /// assert_eq!(got, (0..20).collect::<Vec<_>>());
+    /// ```
+    #[track_caller]
+    pub fn pop_blocking(&mut self) -> Option<T> {
+        let mut parker = self.own.take(&self.shared.rx_wake);
+        let got = parker.wait(|| self.pop_or_closed());
+        self.own.put(parker);
+        got
+    }
+
+    /// Like [`pop_blocking`](Self::pop_blocking), but gives up after
+    /// `timeout`: [`PopError::Empty`] if there is still nothing then (also
+    /// when a push is under way), [`PopError::Closed`] once the ring is empty
+    /// and every producer is gone.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use handoff::{mpsc, PopError};
+    ///
+    /// let (tx, mut rx) = mpsc::channel::<u8>(1);
+    /// assert_eq!(rx.pop_timeout(Duration::from_millis(1)), Err(PopError::Empty));
+    /// drop(tx);
+    /// assert_eq!(rx.pop_timeout(Duration::from_secs(60)), Err(PopError::Closed));
+    /// ```
+    #[track_caller]
+    pub fn pop_timeout(&mut self, timeout: Duration) -> Result<T, PopError> {
+        let mut parker = self.own.take(&self.shared.rx_wake);
+        let got = parker.wait_timeout(timeout, || self.pop_or_closed());
+        self.own.put(parker);
+        match got {
+            Some(Some(v)) => Ok(v),
+            Some(None) => Err(PopError::Closed),
+            None => Err(PopError::Empty),
+        }
+    }
+
+    /// Pops the oldest item, waiting asynchronously while there is none;
+    /// `None` once the ring is empty and every producer is gone.
+    ///
+    /// Cancel-safe: an item leaves the ring only in the poll that returns it.
+    ///
+    /// # Panics
+    ///
+    /// As [`pop_blocking`](Self::pop_blocking).
+    ///
+    /// ```
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+    /// #         std::thread::yield_now();
+    /// #     }
+    /// # }
+    /// let (tx, mut rx) = handoff::mpsc::channel(2);
+    /// tx.push(1).unwrap();
+    /// drop(tx);
+    /// assert_eq!(block_on(rx.pop_async()), Some(1));
+    /// assert_eq!(block_on(rx.pop_async()), None);
+    /// ```
+    pub fn pop_async(&mut self) -> impl Future<Output = Option<T>> + '_ {
+        poll_fn(move |cx| {
+            let mut parker = self.own.take(&self.shared.rx_wake);
+            let got = parker.poll_wait(cx, || self.pop_or_closed());
+            self.own.put(parker);
+            got
+        })
+    }
+
+    /// Sets how long this consumer's blocking pops spin and yield before
+    /// sleeping.
+    ///
+    /// ```
+    /// use handoff::park::SpinPolicy;
+    /// let (_tx, mut rx) = handoff::mpsc::channel::<u8>(1);
+    /// rx.set_spin_policy(SpinPolicy::SLEEP_AT_ONCE);
+    /// assert_eq!(rx.spin_policy(), SpinPolicy::SLEEP_AT_ONCE);
+    /// ```
+    pub fn set_spin_policy(&mut self, policy: SpinPolicy) {
+        self.own.set_policy(policy);
+    }
+
+    /// The spin policy of this consumer's blocking pops.
+    ///
+    /// ```
+    /// let (_tx, rx) = handoff::mpsc::channel::<u8>(1);
+    /// assert_eq!(rx.spin_policy(), handoff::park::SpinPolicy::default());
+    /// ```
+    pub fn spin_policy(&self) -> SpinPolicy {
+        self.own.policy()
+    }
+
+    /// Items pushed so far and wake-ups they cost the consumer's parker.
+    ///
+    /// ```
+    /// let (tx, rx) = handoff::mpsc::channel(8);
+    /// tx.push(1).unwrap();
+    /// tx.clone().push(2).unwrap();
+    /// assert_eq!(rx.wake_stats().messages, 2);
+    /// ```
+    pub fn wake_stats(&self) -> WakeStats {
+        self.shared.wake_stats()
+    }
+
+    /// `Some(Some(item))`, `Some(None)` when empty and closed, `None`
+    /// otherwise (empty, or a push under way, which will wake us).
+    fn pop_or_closed(&mut self) -> Option<Option<T>> {
+        match self.try_pop() {
+            Ok(v) => Some(Some(v)),
+            Err(PopError::Closed) => Some(None),
+            Err(PopError::Empty | PopError::Pending) => None,
+        }
+    }
+}
+
+impl<T> Producer<T> {
+    /// Pushes `value`, sleeping while the ring is full. Fails only with
+    /// [`PushError::Closed`], handing the value back, if the consumer is (or
+    /// goes) away. Any number of producers may wait at once; a pop wakes
+    /// them all to compete for the free slots.
+    ///
+    /// ```
+    /// use handoff::{mpsc, PushError};
+    ///
+    /// let (tx, mut rx) = mpsc::channel(1);
+    /// tx.push_blocking(1).unwrap();
+    /// let t = std::thread::spawn(move || (rx.pop_blocking(), rx.pop_blocking()));
+    /// tx.push_blocking(2).unwrap(); // waits for the first pop
+    /// assert_eq!(t.join().unwrap(), (Some(1), Some(2)));
+    /// assert_eq!(tx.push_blocking(3), Err(PushError::Closed(3)));
+    /// ```
+    pub fn push_blocking(&self, value: T) -> Result<(), PushError<T>> {
+        let mut value = Some(value);
+        let space = &self.shared.space;
+        let done = space.wait_until(self.policy, None, || self.push_or_closed(&mut value));
+        done.expect("an untimed wait ends with a result")
+    }
+
+    /// Like [`push_blocking`](Self::push_blocking), but gives up after
+    /// `timeout`, handing the value back in [`PushError::Full`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use handoff::{mpsc, PushError};
+    ///
+    /// let (tx, _rx) = mpsc::channel(1);
+    /// tx.push(1).unwrap();
+    /// assert_eq!(tx.push_timeout(2, Duration::from_millis(1)), Err(PushError::Full(2)));
+    /// ```
+    pub fn push_timeout(&self, value: T, timeout: Duration) -> Result<(), PushError<T>> {
+        let Some(deadline) = Instant::now().checked_add(timeout) else {
+            return self.push_blocking(value);
+        };
+        let mut value = Some(value);
+        let space = &self.shared.space;
+        match space.wait_until(self.policy, Some(deadline), || {
+            self.push_or_closed(&mut value)
+        }) {
+            Some(done) => done,
+            None => Err(PushError::Full(value.take().expect("an unpushed value"))),
+        }
+    }
+
+    /// Pushes `value`, waiting asynchronously while the ring is full. Fails
+    /// only with [`PushError::Closed`].
+    ///
+    /// The value is pushed only in the poll that returns `Ready(Ok(()))`, so
+    /// a dropped future never pushed it (and drops it); dropping it also
+    /// takes it off the ring's wait list.
+    ///
+    /// ```
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+    /// #         std::thread::yield_now();
+    /// #     }
+    /// # }
+    /// let (tx, mut rx) = handoff::mpsc::channel(1);
+    /// block_on(tx.push_async(7)).unwrap();
+    /// assert_eq!(rx.pop(), Some(7));
+    /// ```
+    pub fn push_async(&self, value: T) -> impl Future<Output = Result<(), PushError<T>>> + '_ {
+        let mut value = Some(value);
+        let mut waiter = Waiter {
+            list: &self.shared.space,
+            counted: false,
+        };
+        poll_fn(move |cx| {
+            let Waiter { list, counted } = &mut waiter;
+            list.poll_wait(cx, counted, || self.push_or_closed(&mut value))
+        })
+    }
+
+    /// Sets how long this handle's blocking pushes spin and yield before
+    /// sleeping. Clones made from it afterwards inherit it.
+    ///
+    /// ```
+    /// use handoff::park::SpinPolicy;
+    /// let (mut tx, _rx) = handoff::mpsc::channel::<u8>(1);
+    /// tx.set_spin_policy(SpinPolicy::SLEEP_AT_ONCE);
+    /// assert_eq!(tx.clone().spin_policy(), SpinPolicy::SLEEP_AT_ONCE);
+    /// ```
+    pub fn set_spin_policy(&mut self, policy: SpinPolicy) {
+        self.policy = policy;
+    }
+
+    /// The spin policy of this handle's blocking pushes.
+    ///
+    /// ```
+    /// let (tx, _rx) = handoff::mpsc::channel::<u8>(1);
+    /// assert_eq!(tx.spin_policy(), handoff::park::SpinPolicy::default());
+    /// ```
+    pub fn spin_policy(&self) -> SpinPolicy {
+        self.policy
+    }
+
+    /// Items pushed so far (by every producer) and wake-ups they cost the
+    /// consumer's parker.
+    ///
+    /// ```
+    /// let (tx, _rx) = handoff::mpsc::channel(8);
+    /// tx.push(1).unwrap();
+    /// assert_eq!(tx.wake_stats().messages, 1);
+    /// ```
+    pub fn wake_stats(&self) -> WakeStats {
+        self.shared.wake_stats()
+    }
+
+    /// `Some(result)` when `value` was pushed or the ring is closed, `None`
+    /// (keeping the value) while it is full.
+    fn push_or_closed(&self, value: &mut Option<T>) -> Option<Result<(), PushError<T>>> {
+        let v = value.take().expect("a value to push");
+        match self.push(v) {
+            Ok(()) => Some(Ok(())),
+            Err(PushError::Full(v)) => {
+                *value = Some(v);
+                None
+            }
+            Err(closed) => Some(Err(closed)),
+        }
+    }
+}
+
+/// An async producer's place on the wait list, given up when its future
+/// completes or is dropped.
+struct Waiter<'a> {
+    list: &'a WaitList,
+    counted: bool,
+}
+
+impl Drop for Waiter<'_> {
+    fn drop(&mut self) {
+        self.list.leave(&mut self.counted);
+    }
+}

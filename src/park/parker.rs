@@ -1,0 +1,658 @@
+//! The waiting end ([`Parker`]) and the waking end ([`Unparker`]).
+
+use core::fmt;
+use core::task::{Context, Poll};
+use std::io;
+use std::time::{Duration, Instant};
+
+use crossbeam_utils::CachePadded;
+
+use super::SpinPolicy;
+use crate::loom::{barrier, Arc, AtomicU64, AtomicWaker, EventFd, Futex, Ordering};
+
+/// The waiter is awake (or has not said otherwise since it last woke).
+const EMPTY: u32 = 0;
+/// An unparker saw the waiter announced and took the wake-up on itself.
+const NOTIFIED: u32 = 1;
+/// Announced: about to sleep on the futex word itself.
+const PARKED_THREAD: u32 = 2;
+/// Announced: about to return `Poll::Pending` with a registered `Waker`.
+const PARKED_TASK: u32 = 3;
+/// Announced: about to sleep in an event loop on the eventfd.
+const PARKED_FD: u32 = 4;
+
+/// What a [`Parker`] and its [`Unparker`]s share.
+pub(crate) struct Inner {
+    /// `EMPTY`, `NOTIFIED` or one of the `PARKED_*` values.
+    ///
+    /// Invariant: only the waiter stores `EMPTY` or `PARKED_*`; an unparker
+    /// only swaps in `NOTIFIED`, and issues the wake-up (futex wake, `Waker`
+    /// wake, eventfd write) exactly when its swap returns a `PARKED_*` value,
+    /// so each announcement gets at most one wake-up. Read on every push
+    /// while the waiter is awake, written only around sleeps: on its own
+    /// cache line, which stays shared between the cores while nobody sleeps.
+    state: CachePadded<Futex>,
+    /// The task to wake when `state` is `PARKED_TASK`.
+    waker: AtomicWaker,
+    /// The descriptor to make readable when `state` is `PARKED_FD`; `Some`
+    /// exactly for parkers made by [`Parker::with_fd`].
+    fd: Option<EventFd>,
+    /// How many times the waiter went to sleep. Written only by the waiter.
+    sleeps: AtomicU64,
+    /// How many wake-ups unparkers issued.
+    wakes: AtomicU64,
+}
+
+impl Inner {
+    fn new(fd: Option<EventFd>) -> Self {
+        barrier::init();
+        Self {
+            state: CachePadded::new(Futex::new(EMPTY)),
+            waker: AtomicWaker::default(),
+            fd,
+            sleeps: AtomicU64::new(0),
+            wakes: AtomicU64::new(0),
+        }
+    }
+
+    /// Whether the waiter has announced a sleep that nobody has answered.
+    /// The caller has made its condition true and run `barrier::light`.
+    #[inline(always)]
+    pub(crate) fn is_parked(&self) -> bool {
+        // ordering: Relaxed; the barrier pair, not this load, orders it after
+        // the caller's publication (see the module's protocol).
+        self.state.load(Ordering::Relaxed) >= PARKED_THREAD
+    }
+
+    /// Wakes the waiter if it is still announced; returns whether this call
+    /// issued the wake-up. Async-signal-safe unless the waiter is a task
+    /// (waking a `Waker` runs the executor's code).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn wake(&self) -> bool {
+        // ordering: Acquire pairs with the waiter's Release announcement, so
+        // the `Waker` it registered before announcing is the one we wake;
+        // Release is for the waiter's Acquire when it clears the state.
+        let issued = match self.state.swap(NOTIFIED, Ordering::AcqRel) {
+            PARKED_THREAD => {
+                self.state.wake_one();
+                true
+            }
+            PARKED_TASK => {
+                self.waker.wake();
+                true
+            }
+            PARKED_FD => {
+                let fd = self.fd.as_ref();
+                debug_assert!(fd.is_some(), "PARKED_FD announced without an eventfd");
+                if let Some(fd) = fd {
+                    fd.notify();
+                }
+                true
+            }
+            other => {
+                debug_assert!(other == EMPTY || other == NOTIFIED, "bad state {other}");
+                false
+            }
+        };
+        if issued {
+            // ordering: Relaxed; a statistic.
+            self.wakes.fetch_add(1, Ordering::Relaxed);
+        }
+        issued
+    }
+}
+
+/// The waiting end of the parking layer: one per waiting thread, task or
+/// event loop. It sleeps until any of the rings (or other conditions) it
+/// watches has work, and costs nothing to the producers while it is awake.
+///
+/// A `Parker` waits in one of three ways, all answering the same
+/// [`Unparker`]:
+///
+/// - a thread: [`wait`](Self::wait), [`wait_timeout`](Self::wait_timeout)
+///   (spin, then yield, then sleep on a futex on Linux, a condition variable
+///   elsewhere);
+/// - an async task: [`poll_wait`](Self::poll_wait) (the task's `Waker` is
+///   woken);
+/// - an event loop: [`Parker::with_fd`], then [`arm`](Self::arm) before
+///   sleeping in `epoll`/`mio` on its descriptor, [`disarm`](Self::disarm)
+///   after.
+///
+/// Rings learn which parker to wake through
+/// [`spsc::Consumer::register`](crate::spsc::Consumer::register) and
+/// [`mpsc::Consumer::register`](crate::mpsc::Consumer::register); one parker
+/// may be registered with any number of rings.
+///
+/// ```
+/// use handoff::{park::Parker, spsc};
+///
+/// let mut parker = Parker::new();
+/// let (mut tx_a, mut rx_a) = spsc::channel::<u32>(8);
+/// let (mut tx_b, mut rx_b) = spsc::channel::<u32>(8);
+/// rx_a.register(&parker.unparker()).unwrap();
+/// rx_b.register(&parker.unparker()).unwrap();
+///
+/// let t = std::thread::spawn(move || {
+///     tx_b.push(2).unwrap();
+///     tx_a.push(1).unwrap();
+/// });
+/// let mut got = Vec::new();
+/// while got.len() < 2 {
+///     // Sleeps until a push to either ring.
+///     let v = parker.wait(|| rx_a.pop().or_else(|| rx_b.pop()));
+///     got.push(v);
+/// }
+/// t.join().unwrap();
+/// got.sort();
+/// assert_eq!(got, [1, 2]);
+/// ```
+pub struct Parker {
+    inner: Arc<Inner>,
+    policy: SpinPolicy,
+}
+
+/// The waking end of a [`Parker`]: `Clone`, `Send` and `Sync`, held by
+/// whoever may have work for the waiter. Rings hold one once registered.
+///
+/// ```
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use std::sync::Arc;
+/// use handoff::park::Parker;
+///
+/// let mut parker = Parker::new();
+/// let unparker = parker.unparker();
+/// let stop = Arc::new(AtomicBool::new(false));
+/// let flag = Arc::clone(&stop);
+/// let t = std::thread::spawn(move || {
+///     flag.store(true, Ordering::Release);
+///     unparker.unpark(); // after making the condition true
+/// });
+/// parker.wait(|| stop.load(Ordering::Acquire).then_some(()));
+/// t.join().unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Unparker {
+    pub(crate) inner: Arc<Inner>,
+}
+
+/// What a [`Parker`] has done so far; see [`Parker::stats`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ParkStats {
+    /// How many times the waiter went to sleep: futex waits, `Poll::Pending`
+    /// returns, or armed event-loop sleeps. Each thread sleep is one system
+    /// call.
+    pub sleeps: u64,
+    /// How many wake-ups were issued to it: futex wakes, `Waker` wakes or
+    /// eventfd writes. Each futex wake or eventfd write is one system call.
+    pub wakes: u64,
+}
+
+impl Default for Parker {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Parker {
+    /// A parker for a thread or a task, with the default [`SpinPolicy`].
+    ///
+    /// ```
+    /// let parker = handoff::park::Parker::new();
+    /// assert_eq!(parker.stats().sleeps, 0);
+    /// ```
+    pub fn new() -> Self {
+        Self {
+            inner: Arc::new(Inner::new(None)),
+            policy: SpinPolicy::default(),
+        }
+    }
+
+    /// A parker that can also sleep in an event loop: its file descriptor
+    /// (see [`AsFd`](std::os::fd::AsFd)) becomes readable when a registered
+    /// ring has work. Linux only (an eventfd); elsewhere this returns an
+    /// [`Unsupported`](io::ErrorKind::Unsupported) error.
+    ///
+    /// ```
+    /// # #[cfg(target_os = "linux")] {
+    /// use std::os::fd::AsRawFd;
+    /// let parker = handoff::park::Parker::with_fd()?;
+    /// assert!(parker.as_raw_fd() >= 0);
+    /// # }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn with_fd() -> io::Result<Self> {
+        Ok(Self {
+            inner: Arc::new(Inner::new(Some(EventFd::new()?))),
+            policy: SpinPolicy::default(),
+        })
+    }
+
+    /// Sets how long [`wait`](Self::wait) spins and yields before it sleeps.
+    ///
+    /// ```
+    /// use handoff::park::{Parker, SpinPolicy};
+    /// let parker = Parker::new().with_policy(SpinPolicy::SLEEP_AT_ONCE);
+    /// assert_eq!(parker.policy(), SpinPolicy::SLEEP_AT_ONCE);
+    /// ```
+    #[must_use]
+    pub fn with_policy(mut self, policy: SpinPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The spin policy in use.
+    ///
+    /// ```
+    /// use handoff::park::{Parker, SpinPolicy};
+    /// assert_eq!(Parker::new().policy(), SpinPolicy::default());
+    /// ```
+    pub fn policy(&self) -> SpinPolicy {
+        self.policy
+    }
+
+    /// A waking end for this parker; clone it freely.
+    ///
+    /// ```
+    /// let parker = handoff::park::Parker::new();
+    /// let unparker = parker.unparker();
+    /// assert!(unparker.wakes(&parker));
+    /// ```
+    pub fn unparker(&self) -> Unparker {
+        Unparker {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+
+    /// How often this parker slept and was woken.
+    ///
+    /// ```
+    /// let parker = handoff::park::Parker::new();
+    /// let stats = parker.stats();
+    /// assert_eq!((stats.sleeps, stats.wakes), (0, 0));
+    /// ```
+    pub fn stats(&self) -> ParkStats {
+        ParkStats {
+            // ordering: Relaxed; statistics.
+            sleeps: self.inner.sleeps.load(Ordering::Relaxed),
+            wakes: self.inner.wakes.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Calls `ready` until it returns `Some`, and returns that. Between
+    /// calls it spins, then yields, then sleeps until an [`Unparker`] (a
+    /// push to a registered ring) wakes it.
+    ///
+    /// `ready` must return `Some` once whatever the unparkers signal has
+    /// happened (an item in a ring, a flag set): the parker calls it after
+    /// announcing that it sleeps, so a wake-up cannot be lost between the
+    /// check and the sleep. It may be called any number of times.
+    ///
+    /// ```
+    /// use handoff::{park::Parker, spsc};
+    ///
+    /// let mut parker = Parker::new();
+    /// let (mut tx, mut rx) = spsc::channel(4);
+    /// rx.register(&parker.unparker()).unwrap();
+    /// std::thread::spawn(move || tx.push("work").unwrap());
+    /// assert_eq!(parker.wait(|| rx.pop()), "work");
+    /// ```
+    pub fn wait<R>(&mut self, mut ready: impl FnMut() -> Option<R>) -> R {
+        loop {
+            if let Some(r) = self.wait_until(None, &mut ready) {
+                return r;
+            }
+        }
+    }
+
+    /// Like [`wait`](Self::wait), but gives up after `timeout`: returns
+    /// `None` if `ready` still returns `None` then. Returns within the
+    /// timeout plus the time a futex wait takes to notice it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let mut parker = handoff::park::Parker::new();
+    /// let got: Option<()> = parker.wait_timeout(Duration::from_millis(1), || None);
+    /// assert_eq!(got, None);
+    /// ```
+    pub fn wait_timeout<R>(
+        &mut self,
+        timeout: Duration,
+        ready: impl FnMut() -> Option<R>,
+    ) -> Option<R> {
+        match Instant::now().checked_add(timeout) {
+            Some(deadline) => self.wait_deadline(deadline, ready),
+            None => Some(self.wait(ready)),
+        }
+    }
+
+    /// Like [`wait`](Self::wait), but gives up at `deadline`.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let mut parker = handoff::park::Parker::new();
+    /// let deadline = Instant::now() + Duration::from_millis(1);
+    /// assert_eq!(parker.wait_deadline(deadline, || None::<()>), None);
+    /// assert!(Instant::now() >= deadline);
+    /// ```
+    pub fn wait_deadline<R>(
+        &mut self,
+        deadline: Instant,
+        mut ready: impl FnMut() -> Option<R>,
+    ) -> Option<R> {
+        self.wait_until(Some(deadline), &mut ready)
+    }
+
+    fn wait_until<R>(
+        &mut self,
+        deadline: Option<Instant>,
+        ready: &mut impl FnMut() -> Option<R>,
+    ) -> Option<R> {
+        if let Some(r) = ready() {
+            return Some(r);
+        }
+        for step in self.policy.steps() {
+            step.pause();
+            if let Some(r) = ready() {
+                return Some(r);
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return None;
+            }
+        }
+        loop {
+            let timeout = match deadline {
+                None => None,
+                Some(d) => match d.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => Some(left),
+                    _ => return ready(),
+                },
+            };
+            if let Some(r) = self.announce(PARKED_THREAD, ready) {
+                return Some(r);
+            }
+            self.count_sleep();
+            self.inner.state.wait(PARKED_THREAD, timeout);
+            self.clear();
+            if let Some(r) = ready() {
+                return Some(r);
+            }
+            // A wake-up whose condition someone else consumed, a spurious
+            // return, or a timeout: the loop re-checks the deadline.
+        }
+    }
+
+    /// Polls `ready` for an async task: `Poll::Ready` with its value, or
+    /// `Poll::Pending` after arranging for `cx`'s waker to be woken by an
+    /// [`Unparker`]. The same rules for `ready` as for
+    /// [`wait`](Self::wait) apply.
+    ///
+    /// ```
+    /// use std::future::{poll_fn, Future};
+    /// use handoff::{park::Parker, spsc};
+    ///
+    /// async fn next(parker: &mut Parker, rx: &mut spsc::Consumer<u8>) -> u8 {
+    ///     poll_fn(|cx| parker.poll_wait(cx, || rx.pop())).await
+    /// }
+    /// # let mut parker = Parker::new();
+    /// # let (mut tx, mut rx) = spsc::channel(1);
+    /// # rx.register(&parker.unparker()).unwrap();
+    /// # tx.push(5).unwrap();
+    /// # let mut fut = std::pin::pin!(next(&mut parker, &mut rx));
+    /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// # assert_eq!(fut.as_mut().poll(&mut cx), std::task::Poll::Ready(5));
+    /// ```
+    pub fn poll_wait<R>(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut ready: impl FnMut() -> Option<R>,
+    ) -> Poll<R> {
+        self.clear();
+        if let Some(r) = ready() {
+            return Poll::Ready(r);
+        }
+        self.inner.waker.register(cx.waker());
+        if let Some(r) = self.announce(PARKED_TASK, &mut ready) {
+            return Poll::Ready(r);
+        }
+        self.count_sleep();
+        Poll::Pending
+    }
+
+    /// For an event loop: announces that the caller is about to sleep until
+    /// this parker's descriptor is readable, then checks `has_work` once
+    /// more. Returns `true` if the caller may sleep (the next wake-up makes
+    /// the descriptor readable), `false` if `has_work` found work (do it and
+    /// call `arm` again later). Call [`disarm`](Self::disarm) when the loop
+    /// wakes, whatever woke it.
+    ///
+    /// # Panics
+    ///
+    /// If the parker was not made by [`Parker::with_fd`].
+    ///
+    /// ```
+    /// # #[cfg(target_os = "linux")] {
+    /// use handoff::{park::Parker, spsc};
+    ///
+    /// let mut parker = Parker::with_fd()?;
+    /// let (mut tx, mut rx) = spsc::channel(4);
+    /// rx.register(&parker.unparker()).unwrap();
+    /// assert!(parker.arm(|| !rx.is_empty())); // nothing yet: sleep in epoll
+    /// tx.push(1).unwrap(); // makes the descriptor readable
+    /// // ... epoll_wait returns ...
+    /// parker.disarm();
+    /// assert_eq!(rx.pop(), Some(1));
+    /// assert!(!parker.arm(|| true)); // work found: don't sleep
+    /// # }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn arm(&mut self, mut has_work: impl FnMut() -> bool) -> bool {
+        let Some(fd) = self.inner.fd.as_ref() else {
+            panic!("Parker::arm needs a parker made by Parker::with_fd");
+        };
+        // Forget an old wake-up first, so the descriptor is readable only
+        // for a wake-up of this announcement.
+        fd.drain();
+        if self
+            .announce(PARKED_FD, &mut || has_work().then_some(()))
+            .is_some()
+        {
+            return false;
+        }
+        self.count_sleep();
+        true
+    }
+
+    /// Ends an [`arm`](Self::arm)ed sleep: makes the descriptor unreadable
+    /// and the parker awake again. Harmless when not armed.
+    ///
+    /// ```
+    /// # #[cfg(target_os = "linux")] {
+    /// let mut parker = handoff::park::Parker::with_fd()?;
+    /// parker.disarm();
+    /// # }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn disarm(&mut self) {
+        self.clear();
+        if let Some(fd) = self.inner.fd.as_ref() {
+            fd.drain();
+        }
+    }
+
+    /// Under loom, what `epoll_wait` on the descriptor does: returns once it
+    /// is readable.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn wait_fd_readable(&self) {
+        self.inner
+            .fd
+            .as_ref()
+            .expect("a parker made by Parker::with_fd")
+            .wait_readable();
+    }
+
+    /// The announcement: `mode` into the state, the heavy barrier, then one
+    /// more `ready`. Returns its value (and withdraws the announcement) if
+    /// it found one; otherwise the caller sleeps.
+    fn announce<R>(&mut self, mode: u32, ready: &mut impl FnMut() -> Option<R>) -> Option<R> {
+        // ordering: Release publishes a registered `Waker` to the unparker
+        // whose Acquire swap reads `mode`. The store→load order against
+        // `ready`'s loads below is the heavy barrier's job.
+        self.inner.state.store(mode, Ordering::Release);
+        barrier::heavy();
+        let found = ready();
+        if found.is_some() {
+            self.clear();
+        }
+        found
+    }
+
+    /// Back to awake, dropping any unanswered announcement or stale token.
+    fn clear(&mut self) {
+        // ordering: Acquire pairs with an unparker's Release swap; the
+        // condition it made true is read through the rings' own Acquire
+        // loads, so this is belt and braces.
+        let old = self.inner.state.swap(EMPTY, Ordering::Acquire);
+        debug_assert!(old <= PARKED_FD, "bad state {old}");
+    }
+
+    fn count_sleep(&self) {
+        // ordering: Relaxed; a statistic only the waiter writes.
+        let n = self.inner.sleeps.load(Ordering::Relaxed);
+        self.inner.sleeps.store(n + 1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl std::os::fd::AsFd for Parker {
+    /// The eventfd of a parker made by [`Parker::with_fd`].
+    ///
+    /// # Panics
+    ///
+    /// If the parker was made by [`Parker::new`], which has none.
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        match self.inner.fd.as_ref() {
+            Some(fd) => fd.as_fd(),
+            None => panic!("this Parker has no file descriptor: make it with Parker::with_fd"),
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl std::os::fd::AsRawFd for Parker {
+    /// See [`AsFd`](std::os::fd::AsFd): panics for a parker without one.
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        std::os::fd::AsFd::as_fd(self).as_raw_fd()
+    }
+}
+
+impl Unparker {
+    /// Wakes the parker if it sleeps (or is about to); otherwise does
+    /// nothing and costs no system call. Call it after making true whatever
+    /// the parker's `ready` checks.
+    ///
+    /// Async-signal-safe when the parker waits as a thread or an event loop
+    /// (a futex wake or an eventfd write at most), not when it waits as a
+    /// task (waking a `Waker` runs the executor's code).
+    ///
+    /// ```
+    /// let parker = handoff::park::Parker::new();
+    /// parker.unparker().unpark(); // nobody sleeps: nothing happens
+    /// assert_eq!(parker.stats().wakes, 0);
+    /// ```
+    #[inline]
+    pub fn unpark(&self) {
+        barrier::light();
+        if self.inner.is_parked() {
+            self.inner.wake();
+        }
+    }
+
+    /// Whether this wakes `parker`.
+    ///
+    /// ```
+    /// use handoff::park::Parker;
+    /// let (a, b) = (Parker::new(), Parker::new());
+    /// assert!(!a.unparker().wakes(&b));
+    /// ```
+    pub fn wakes(&self, parker: &Parker) -> bool {
+        Arc::ptr_eq(&self.inner, &parker.inner)
+    }
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match self.state.load(Ordering::Relaxed) {
+            EMPTY => "awake",
+            NOTIFIED => "notified",
+            PARKED_THREAD => "parked (thread)",
+            PARKED_TASK => "parked (task)",
+            _ => "parked (fd)",
+        };
+        f.debug_struct("Parker")
+            .field("state", &state)
+            .field("fd", &self.fd.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Parker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+impl fmt::Debug for Unparker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Unparker").field(&self.inner).finish()
+    }
+}
+
+/// The parker a ring half makes for its own blocking and async operations,
+/// on first use, and registers with the ring side it waits on.
+#[derive(Debug, Default)]
+pub(crate) struct OwnParker {
+    parker: Option<Parker>,
+    policy: SpinPolicy,
+}
+
+impl OwnParker {
+    /// Lends the half's parker out (making and registering it the first
+    /// time); give it back with [`put`](Self::put).
+    ///
+    /// # Panics
+    ///
+    /// If `slot` wakes a parker the user registered: the half's own would
+    /// never be woken.
+    #[track_caller]
+    pub(crate) fn take(&mut self, slot: &super::WakeSlot) -> Parker {
+        if let Some(parker) = self.parker.take() {
+            return parker;
+        }
+        let parker = Parker::new().with_policy(self.policy);
+        if slot.register(&parker.unparker()).is_err() {
+            panic!(
+                "this ring half wakes a Parker given to `register`: \
+                 wait on that Parker instead of the half's blocking or async operations"
+            );
+        }
+        parker
+    }
+
+    pub(crate) fn put(&mut self, parker: Parker) {
+        self.parker = Some(parker);
+    }
+
+    pub(crate) fn set_policy(&mut self, policy: SpinPolicy) {
+        self.policy = policy;
+        if let Some(parker) = self.parker.as_mut() {
+            parker.policy = policy;
+        }
+    }
+
+    pub(crate) fn policy(&self) -> SpinPolicy {
+        self.policy
+    }
+}
