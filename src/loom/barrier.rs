@@ -26,11 +26,11 @@ mod imp {
 
     #[inline(always)]
     pub(crate) fn light() {
-        fence(SeqCst);
+        fence(SeqCst); // the producer's side, modelled
     }
 
     pub(crate) fn heavy() {
-        fence(SeqCst);
+        fence(SeqCst); // the waiter's side, modelled
     }
 
     pub(crate) fn asymmetric() -> bool {

@@ -4,7 +4,8 @@
 //!
 //! `wait(expected, timeout)` sleeps only if the word still holds `expected`
 //! (checked atomically with going to sleep), and may return early for any
-//! reason (a wake, a signal, a timeout, spuriously): callers re-check.
+//! reason (a wake, a signal, spuriously): callers re-check. It returns
+//! `true` when the timeout expired.
 
 use core::ops::Deref;
 use std::time::Duration;
@@ -36,21 +37,23 @@ impl Futex {
         }
     }
 
-    /// Sleeps while the word is `expected`, for at most `timeout`.
-    pub(crate) fn wait(&self, expected: u32, timeout: Option<Duration>) {
+    /// Sleeps while the word is `expected`, for at most `timeout`; `true` if
+    /// the timeout expired.
+    pub(crate) fn wait(&self, expected: u32, timeout: Option<Duration>) -> bool {
         use rustix::thread::futex;
         let timespec = timeout.map(|d| futex::Timespec {
             tv_sec: d.as_secs().try_into().unwrap_or(i64::MAX),
             tv_nsec: d.subsec_nanos().into(),
         });
-        // EAGAIN (the word changed), EINTR and ETIMEDOUT all mean "return and
-        // let the caller re-check", which is what we do with any outcome.
-        let _ = futex::wait(
+        // EAGAIN (the word changed) and EINTR mean "return and let the
+        // caller re-check"; ETIMEDOUT also that the time is up.
+        let result = futex::wait(
             &self.word,
             futex::Flags::PRIVATE,
             expected,
             timespec.as_ref(),
         );
+        result == Err(rustix::io::Errno::TIMEDOUT)
     }
 
     /// Wakes one thread sleeping on the word.
@@ -97,20 +100,26 @@ impl Futex {
         }
     }
 
-    /// Sleeps while the word is `expected`, for at most `timeout`. Under loom
-    /// a timed wait returns at once, as if it had timed out: loom has no
-    /// clock, and callers must cope with early returns anyway.
-    pub(crate) fn wait(&self, expected: u32, timeout: Option<Duration>) {
+    /// Sleeps while the word is `expected`, for at most `timeout`; `true` if
+    /// the timeout expired. Under loom a timed wait returns at once, timed
+    /// out: loom has no clock.
+    pub(crate) fn wait(&self, expected: u32, timeout: Option<Duration>) -> bool {
         let guard = self.sleepers.lock.lock().unwrap_or_else(|e| e.into_inner());
         // ordering: Relaxed; the mutex orders this check against a waker that
         // changes the word before taking the mutex to notify.
         if self.word.load(super::Ordering::Relaxed) != expected {
-            return;
+            return false;
         }
         match timeout {
-            None => drop(self.sleepers.cond.wait(guard)),
-            Some(_) if cfg!(loom) => {}
-            Some(d) => drop(self.sleepers.cond.wait_timeout(guard, d)),
+            None => {
+                drop(self.sleepers.cond.wait(guard));
+                false
+            }
+            Some(_) if cfg!(loom) => true,
+            Some(d) => match self.sleepers.cond.wait_timeout(guard, d) {
+                Ok((_, result)) => result.timed_out(),
+                Err(e) => e.into_inner().1.timed_out(),
+            },
         }
     }
 

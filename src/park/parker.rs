@@ -373,10 +373,13 @@ impl Parker {
                 return Some(r);
             }
             self.count_sleep();
-            self.inner.state.wait(PARKED_THREAD, timeout);
+            let timed_out = self.inner.state.wait(PARKED_THREAD, timeout);
             self.clear();
             if let Some(r) = ready() {
                 return Some(r);
+            }
+            if timed_out {
+                return None;
             }
             // A wake-up whose condition someone else consumed, a spurious
             // return, or a timeout: the loop re-checks the deadline.
@@ -448,12 +451,14 @@ impl Parker {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn arm(&mut self, mut has_work: impl FnMut() -> bool) -> bool {
-        let Some(fd) = self.inner.fd.as_ref() else {
-            panic!("Parker::arm needs a parker made by Parker::with_fd");
-        };
-        // Forget an old wake-up first, so the descriptor is readable only
-        // for a wake-up of this announcement.
-        fd.drain();
+        assert!(
+            self.inner.fd.is_some(),
+            "Parker::arm needs a parker made by Parker::with_fd"
+        );
+        // Forget an old announcement or wake-up first (an `arm` without a
+        // `disarm`), so the descriptor is readable only for a wake-up of
+        // this announcement.
+        self.disarm();
         if self
             .announce(PARKED_FD, &mut || has_work().then_some(()))
             .is_some()
@@ -500,7 +505,16 @@ impl Parker {
         // ordering: Release publishes a registered `Waker` to the unparker
         // whose Acquire swap reads `mode`. The store→load order against
         // `ready`'s loads below is the heavy barrier's job.
-        self.inner.state.store(mode, Ordering::Release);
+        //
+        // A swap, not a store: a stale `NOTIFIED` from an unparker that
+        // raced our last wake-up must come before this announcement in the
+        // word's modification order, or an unparker that runs after our
+        // barrier could still read it and skip the wake. C++'s rules already
+        // imply that order (a read-modify-write reads the latest value), but
+        // loom models modification order only as far as a thread has seen
+        // it, and finds the lost wake-up with a plain store.
+        let old = self.inner.state.swap(mode, Ordering::Release);
+        debug_assert!(old <= NOTIFIED, "announced twice (state {old})");
         barrier::heavy();
         let found = ready();
         if found.is_some() {

@@ -111,13 +111,14 @@ impl WaitList {
             let epoch = self.epoch.load(Ordering::Acquire);
             barrier::heavy();
             let found = ready();
-            if found.is_none() {
-                self.epoch.wait(epoch, timeout);
-            }
+            let timed_out = found.is_none() && self.epoch.wait(epoch, timeout);
             // ordering: Relaxed; leaving only makes notifiers skip a wake.
             self.waiting.fetch_sub(1, Ordering::Relaxed);
             if let Some(r) = found.or_else(&mut ready) {
                 return Some(r);
+            }
+            if timed_out {
+                return None;
             }
         }
     }
