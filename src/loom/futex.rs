@@ -1,6 +1,7 @@
 //! A 32-bit atomic word a thread can sleep on until another thread changes
-//! it: the Linux futex, a mutex and condition variable elsewhere, loom's
-//! mutex and condition variable under loom.
+//! it: the Linux futex, a mutex and condition variable elsewhere (and under
+//! Miri, which cannot follow rustix's futex call under strict provenance),
+//! loom's mutex and condition variable under loom.
 //!
 //! `wait(expected, timeout)` sleeps only if the word still holds `expected`
 //! (checked atomically with going to sleep), and may return early for any
@@ -16,7 +17,7 @@ use super::AtomicU32;
 #[derive(Debug)]
 pub(crate) struct Futex {
     word: AtomicU32,
-    #[cfg(any(loom, not(target_os = "linux")))]
+    #[cfg(any(loom, miri, not(target_os = "linux")))]
     sleepers: Sleepers,
 }
 
@@ -29,7 +30,7 @@ impl Deref for Futex {
     }
 }
 
-#[cfg(all(not(loom), target_os = "linux"))]
+#[cfg(all(not(loom), not(miri), target_os = "linux"))]
 impl Futex {
     pub(crate) fn new(value: u32) -> Self {
         Self {
@@ -71,13 +72,13 @@ impl Futex {
     }
 }
 
-#[cfg(any(loom, not(target_os = "linux")))]
+#[cfg(any(loom, miri, not(target_os = "linux")))]
 use imp_condvar::Sleepers;
 
 /// A mutex and condition variable standing in for the kernel's futex queue.
 /// Changing the word and waking take the mutex, so a waiter that checked the
 /// word under the mutex cannot miss the wake.
-#[cfg(any(loom, not(target_os = "linux")))]
+#[cfg(any(loom, miri, not(target_os = "linux")))]
 mod imp_condvar {
     #[cfg(loom)]
     pub(super) use loom::sync::{Condvar, Mutex};
@@ -91,7 +92,7 @@ mod imp_condvar {
     }
 }
 
-#[cfg(any(loom, not(target_os = "linux")))]
+#[cfg(any(loom, miri, not(target_os = "linux")))]
 impl Futex {
     pub(crate) fn new(value: u32) -> Self {
         Self {
