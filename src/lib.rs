@@ -49,8 +49,9 @@
 //!   pushes are lock-free among producers and its pops never wait, but a
 //!   producer preempted between claiming a slot and publishing it holds up
 //!   the consumer (reported as [`PopError::Pending`]); see
-//!   [`mpsc`'s progress notes](mpsc#progress). None of the operations
-//!   allocates, takes a lock or makes a system call.
+//!   [`mpsc`'s progress notes](mpsc#progress). None of the non-blocking
+//!   operations allocates, takes a lock or makes a system call (a push or
+//!   pop may make one wake-up call, only when the other side sleeps).
 //! - **Ordering.** Everything a producer wrote before pushing an item is
 //!   visible to the thread that pops that item (a happens-before edge per
 //!   item). Items come out in the order they went in (for [`mpsc`], each
@@ -61,8 +62,17 @@
 //!   [`PushError::Closed`] once the consumer is gone).
 //! - **Async-signal safety.** `push` and `pop` on a ring whose item type's
 //!   moves and drops are themselves async-signal-safe touch only atomics and
-//!   the ring's own memory, so they may be called from a signal handler
-//!   (provided the handler is the only user of that half while it runs).
+//!   the ring's own memory, plus at most one futex wake or eventfd write
+//!   when the other side sleeps as a thread or an event loop, so they may be
+//!   called from a signal handler (provided the handler is the only user of
+//!   that half while it runs, and the other side does not wait as an async
+//!   task, whose `Waker` runs executor code).
+//! - **Waiting** ([`park`]): no lost wake-up in any waiting mode; a push
+//!   or pop makes no system call unless the other side really sleeps, then
+//!   one; dropping a half wakes every waiter on the other side; timed waits
+//!   return once their time is up; async pops are cancel-safe. Waking a
+//!   thread or an event loop (a futex wake or an eventfd write) is
+//!   async-signal-safe, waking an async task is not.
 //! - **Platforms.** 64-bit targets only (a compile error elsewhere): ring
 //!   positions are `usize` counters that must never wrap around while a ring
 //!   lives, which 64 bits guarantee for centuries of pushes.

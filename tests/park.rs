@@ -145,7 +145,10 @@ fn mpsc_blocking_many_producers() {
 
 fn assert_timed_out(started: Instant, timeout: Duration) {
     let waited = started.elapsed();
-    assert!(waited >= timeout, "returned after {waited:?}, before {timeout:?}");
+    assert!(
+        waited >= timeout,
+        "returned after {waited:?}, before {timeout:?}"
+    );
     assert!(waited < timeout + PROMPT, "returned {waited:?} late");
 }
 
@@ -418,7 +421,10 @@ fn fd_is_readable_after_a_push_to_an_armed_parker() {
 
     tx.push(1).unwrap();
     assert!(!event_loop.readable(), "not armed: no wake-up");
-    assert!(!parker.arm(|| !rx.is_empty()), "work is there: do not sleep");
+    assert!(
+        !parker.arm(|| !rx.is_empty()),
+        "work is there: do not sleep"
+    );
     assert_eq!(rx.pop(), Some(1));
     assert!(parker.arm(|| !rx.is_empty()));
     assert!(!event_loop.readable());

@@ -19,7 +19,7 @@
 
 pub mod compare;
 mod cpu;
-mod stats;
+pub mod stats;
 mod wait;
 
 use std::time::Duration;

@@ -10,7 +10,7 @@ use std::future::poll_fn;
 use std::time::{Duration, Instant};
 
 use super::{Consumer, Producer};
-use crate::park::{RegisterError, SpinPolicy, Unparker, WaitList, WakeStats};
+use crate::park::{ParkStats, RegisterError, SpinPolicy, Unparker, WaitList, WakeStats};
 use crate::{PopError, PushError};
 
 impl<T> Consumer<T> {
@@ -147,6 +147,19 @@ impl<T> Consumer<T> {
     /// ```
     pub fn spin_policy(&self) -> SpinPolicy {
         self.own.policy()
+    }
+
+    /// How often this consumer's own blocking and async pops slept, and
+    /// were woken: each thread sleep and each futex wake is a system call.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = handoff::mpsc::channel(1);
+    /// tx.push(1).unwrap();
+    /// assert_eq!(rx.pop_blocking(), Some(1));
+    /// assert_eq!(rx.park_stats().sleeps, 0); // the item was there
+    /// ```
+    pub fn park_stats(&self) -> ParkStats {
+        self.own.stats()
     }
 
     /// Items pushed so far and wake-ups they cost the consumer's parker.

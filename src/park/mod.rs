@@ -98,7 +98,7 @@ pub(crate) use waitlist::WaitList;
 /// Whether pushes run no fence for the wake protocol: `true` when the waiter
 /// side uses Linux `membarrier` (the usual case on Linux 4.14 and later),
 /// `false` when both sides use `fence(SeqCst)`. Decided once per process,
-/// when the first ring or parker is made.
+/// when the first ring or parker is made (or this is called).
 ///
 /// ```
 /// let _ = handoff::spsc::channel::<u8>(1);
@@ -110,6 +110,7 @@ pub(crate) use waitlist::WaitList;
 /// }
 /// ```
 pub fn fence_free_push() -> bool {
+    crate::loom::barrier::init();
     crate::loom::barrier::asymmetric()
 }
 

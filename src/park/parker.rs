@@ -669,4 +669,9 @@ impl OwnParker {
     pub(crate) fn policy(&self) -> SpinPolicy {
         self.policy
     }
+
+    /// The half's parker's statistics; all zero before it first waits.
+    pub(crate) fn stats(&self) -> ParkStats {
+        self.parker.as_ref().map(Parker::stats).unwrap_or_default()
+    }
 }

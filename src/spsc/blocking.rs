@@ -10,7 +10,7 @@ use std::future::poll_fn;
 use std::time::Duration;
 
 use super::{Consumer, Producer};
-use crate::park::{RegisterError, SpinPolicy, Unparker, WakeStats};
+use crate::park::{ParkStats, RegisterError, SpinPolicy, Unparker, WakeStats};
 use crate::{PopError, PushError};
 
 impl<T> Consumer<T> {
@@ -149,6 +149,19 @@ impl<T> Consumer<T> {
         self.own.policy()
     }
 
+    /// How often this consumer's own blocking and async pops slept, and
+    /// were woken: each thread sleep and each futex wake is a system call.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = handoff::spsc::channel(1);
+    /// tx.push(1).unwrap();
+    /// assert_eq!(rx.pop_blocking(), Some(1));
+    /// assert_eq!(rx.park_stats().sleeps, 0); // the item was there
+    /// ```
+    pub fn park_stats(&self) -> ParkStats {
+        self.own.stats()
+    }
+
     /// Items pushed so far and wake-ups they cost the consumer's parker.
     ///
     /// ```
@@ -270,6 +283,18 @@ impl<T> Producer<T> {
     /// ```
     pub fn spin_policy(&self) -> SpinPolicy {
         self.own.policy()
+    }
+
+    /// How often this producer's own blocking and async pushes slept, and
+    /// were woken.
+    ///
+    /// ```
+    /// let (mut tx, _rx) = handoff::spsc::channel(1);
+    /// tx.push_blocking(1).unwrap();
+    /// assert_eq!(tx.park_stats().sleeps, 0); // there was room
+    /// ```
+    pub fn park_stats(&self) -> ParkStats {
+        self.own.stats()
     }
 
     /// Items pushed so far and wake-ups they cost the consumer's parker.
