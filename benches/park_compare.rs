@@ -7,7 +7,11 @@
 //! ROUNDS=5 cargo bench --bench park_compare     # fewer rounds
 //! cargo bench --bench park_compare -- --quick   # 1 round, tiny counts
 //! cargo test --benches                          # quick mode too
+//! SPIN=0,0 cargo bench --bench park_compare     # handoff spsc: SpinPolicy::new(0, 0)
 //! ```
+//!
+//! Other overrides: `GAP_US` (default 200), `WAKE`, `SATURATED`, `BURSTS`,
+//! `PUSHES` (messages, bursts or items per measurement).
 //!
 //! Scenarios (every implementation a bounded channel of 1024, blocking send
 //! and blocking receive, one producer thread and one consumer thread):
