@@ -13,6 +13,14 @@ use handoff::{spsc, PushError};
 use loom::sync::Arc;
 use loom::thread;
 
+/// `loom::model` with the wake protocol off: these models register no
+/// parker, and loom's fence model (stronger than C++'s) would otherwise hide
+/// a weakened ring ordering (see `src/loom/barrier.rs`).
+fn model<F: Fn() + Sync + Send + 'static>(f: F) {
+    std::env::set_var("HANDOFF_LOOM_WAKE", "off");
+    loom::model(f);
+}
+
 /// An item whose payload lives on the heap behind a loom `Arc`: reading it
 /// after a racy hand-off, or leaking it, fails the model.
 type Item = Arc<usize>;
@@ -39,7 +47,7 @@ fn pop_spinning(rx: &mut spsc::Consumer<Item>) -> usize {
 /// first, so the consumer's head publication is on the path.
 #[test]
 fn wrap_around_capacity_two() {
-    loom::model(|| {
+    model(|| {
         let (mut tx, mut rx) = spsc::channel::<Item>(2);
         let producer = thread::spawn(move || {
             for i in 0..3 {
@@ -57,7 +65,7 @@ fn wrap_around_capacity_two() {
 /// Capacity 1: every push reuses the one slot, and `peek` reads it in place.
 #[test]
 fn single_slot_with_peek() {
-    loom::model(|| {
+    model(|| {
         let (mut tx, mut rx) = spsc::channel::<Item>(1);
         let producer = thread::spawn(move || {
             push_spinning(&mut tx, 10);
@@ -81,7 +89,7 @@ fn single_slot_with_peek() {
 /// consumer sees the ring closed, every item is already in it.
 #[test]
 fn producer_closes_while_consumer_pops() {
-    loom::model(|| {
+    model(|| {
         let (mut tx, mut rx) = spsc::channel::<Item>(2);
         let producer = thread::spawn(move || {
             push_spinning(&mut tx, 1);
@@ -108,7 +116,7 @@ fn producer_closes_while_consumer_pops() {
 /// every item is dropped exactly once (loom reports a leaked `Arc`).
 #[test]
 fn consumer_closes_while_producer_pushes() {
-    loom::model(|| {
+    model(|| {
         let (mut tx, mut rx) = spsc::channel::<Item>(2);
         let consumer = thread::spawn(move || {
             let first = rx.pop().map(|v| *v);
@@ -136,7 +144,7 @@ fn consumer_closes_while_producer_pushes() {
 /// publication per `pop_slice`, across a wrap.
 #[test]
 fn batch_slices() {
-    loom::model(|| {
+    model(|| {
         let (mut tx, mut rx) = spsc::channel::<usize>(3);
         let producer = thread::spawn(move || {
             let items = [1, 2, 3, 4];
@@ -162,7 +170,7 @@ fn batch_slices() {
 /// by their stamps) and `drain` (which finds them by the tail).
 #[test]
 fn batch_iter_and_drain() {
-    loom::model(|| {
+    model(|| {
         let (mut tx, mut rx) = spsc::channel::<Item>(2);
         let producer = thread::spawn(move || {
             let mut items = (0..3).map(Arc::new);

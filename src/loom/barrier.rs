@@ -24,9 +24,30 @@ mod imp {
 
     pub(crate) fn init() {}
 
+    /// Whether the wake protocol is modelled: yes, unless the environment
+    /// has `HANDOFF_LOOM_WAKE=off`.
+    ///
+    /// loom models a SeqCst fence as a global acquire-release (C++'s SC
+    /// fences create no happens-before at all), so a fence on every push
+    /// and pop would hide a weakened Release/Acquire of the rings from the
+    /// ring models, and the protocol's extra loads multiply their
+    /// interleavings. Those models register no parker, so the protocol has
+    /// nothing to do in them: they turn it off, and loom checks the rings'
+    /// own orderings alone. The parking models keep it.
+    fn modelled() -> bool {
+        static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *ON.get_or_init(|| std::env::var_os("HANDOFF_LOOM_WAKE").map_or(true, |v| v != "off"))
+    }
+
+    /// Returns whether the caller goes on to check for a sleeper (always,
+    /// outside the ring models).
     #[inline(always)]
-    pub(crate) fn light() {
+    pub(crate) fn light() -> bool {
+        if !modelled() {
+            return false;
+        }
         fence(SeqCst); // the producer's side, modelled
+        true
     }
 
     pub(crate) fn heavy() {
@@ -81,8 +102,9 @@ mod imp {
     }
 
     /// The producer's side: free with membarrier, a full fence without.
+    /// Always `true`: go on and check for a sleeper.
     #[inline(always)]
-    pub(crate) fn light() {
+    pub(crate) fn light() -> bool {
         if membarrier_on() {
             // The heavy side's membarrier orders our store before our load;
             // we only keep the compiler from swapping them.
@@ -90,6 +112,7 @@ mod imp {
         } else {
             fence(Ordering::SeqCst);
         }
+        true
     }
 
     /// The waiter's side, run once before each sleep.
@@ -116,9 +139,11 @@ mod imp {
 
     pub(crate) fn init() {}
 
+    /// Always `true`: go on and check for a sleeper.
     #[inline(always)]
-    pub(crate) fn light() {
+    pub(crate) fn light() -> bool {
         fence(SeqCst);
+        true
     }
 
     pub(crate) fn heavy() {

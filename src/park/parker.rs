@@ -578,7 +578,9 @@ impl Unparker {
     /// ```
     #[inline]
     pub fn unpark(&self) {
-        barrier::light();
+        if !barrier::light() {
+            return;
+        }
         if self.inner.is_parked() {
             self.inner.wake();
         }

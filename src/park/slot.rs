@@ -63,7 +63,9 @@ impl WakeSlot {
     /// close). No system call unless the parker really sleeps.
     #[inline(always)]
     pub(crate) fn notify(&self) {
-        barrier::light();
+        if !barrier::light() {
+            return;
+        }
         // ordering: Acquire pairs with `register`'s Release, so the `Inner`
         // behind the pointer is initialised. Whether we see the pointer at
         // all is the barrier pair's business: a parker registers before it

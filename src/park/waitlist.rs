@@ -46,7 +46,9 @@ impl WaitList {
     /// condition true.
     #[inline(always)]
     pub(crate) fn notify(&self) {
-        barrier::light();
+        if !barrier::light() {
+            return;
+        }
         // ordering: Relaxed; the barrier pair orders it after the caller's
         // publication (see the module docs).
         if self.waiting.load(Ordering::Relaxed) != 0 {
