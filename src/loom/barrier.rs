@@ -36,7 +36,7 @@ mod imp {
     /// own orderings alone. The parking models keep it.
     fn modelled() -> bool {
         static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-        *ON.get_or_init(|| std::env::var_os("HANDOFF_LOOM_WAKE").map_or(true, |v| v != "off"))
+        *ON.get_or_init(|| std::env::var_os("HANDOFF_LOOM_WAKE").is_none_or(|v| v != "off"))
     }
 
     /// Returns whether the caller goes on to check for a sleeper (always,
