@@ -9,6 +9,7 @@
 #![cfg(loom)]
 
 use handoff::park::{Parker, SpinPolicy};
+use handoff::signal::{self, Action, Actions, Raised};
 use handoff::{mpsc, spsc, PopError, PushError};
 use loom::sync::atomic::{AtomicBool, Ordering};
 use loom::sync::Arc;
@@ -212,5 +213,23 @@ fn pop_timeout_retries_lose_nothing() {
         };
         assert_eq!(*v, 5);
         producer.join().unwrap();
+    });
+}
+
+/// A signal raised while the worker goes to sleep on its parker (through
+/// the signal table's queue): it wakes.
+#[test]
+fn signal_raise_wakes_a_sleeping_worker() {
+    loom::model(|| {
+        let (table, mut signals) = signal::table(1).unwrap();
+        let mut parker = Parker::new().with_policy(SpinPolicy::SLEEP_AT_ONCE);
+        signals.register(&parker.unparker()).unwrap();
+        let t = table.start().unwrap();
+        let raiser = thread::spawn(move || {
+            assert_eq!(table.raise(t, Action::Retry), Raised::Delivered);
+        });
+        let (who, what) = parker.wait(|| signals.pop());
+        assert_eq!((who, what), (t, Actions::from(Action::Retry)));
+        raiser.join().unwrap();
     });
 }

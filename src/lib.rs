@@ -12,6 +12,9 @@
 //!   number of rings as a thread, an async task or an event loop's file
 //!   descriptor; producers make no system call while it is awake. The
 //!   rings' `push_blocking`, `pop_timeout`, `pop_async`, … are built on it.
+//! - [`signal`]: per-request signal slots. `raise(ticket, action)` from any
+//!   thread or a signal handler reaches the request it was meant for or is
+//!   reported stale; the worker finds signalled requests in O(1) each.
 //!
 //! # Example
 //!
@@ -102,6 +105,7 @@ mod error;
 mod loom;
 pub mod mpsc;
 pub mod park;
+pub mod signal;
 mod slot;
 pub mod spsc;
 

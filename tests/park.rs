@@ -3,6 +3,8 @@
 //! closes), timeouts expire, and wake-ups are suppressed while the waiter is
 //! awake.
 
+#![cfg(not(loom))]
+
 mod common;
 #[cfg(target_os = "linux")]
 #[path = "common/park_driver.rs"]

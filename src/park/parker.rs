@@ -65,41 +65,39 @@ impl Inner {
     }
 
     /// Wakes the waiter if it is still announced; returns whether this call
-    /// issued the wake-up. Async-signal-safe unless the waiter is a task
-    /// (waking a `Waker` runs the executor's code).
+    /// issued the wake-up. `also` is another counter of issued wake-ups (a
+    /// ring's). Async-signal-safe unless the waiter is a task (waking a
+    /// `Waker` runs the executor's code).
     #[cold]
     #[inline(never)]
-    pub(crate) fn wake(&self) -> bool {
+    pub(crate) fn wake(&self, also: Option<&AtomicU64>) -> bool {
         // ordering: Acquire pairs with the waiter's Release announcement, so
         // the `Waker` it registered before announcing is the one we wake;
         // Release is for the waiter's Acquire when it clears the state.
-        let issued = match self.state.swap(NOTIFIED, Ordering::AcqRel) {
-            PARKED_THREAD => {
-                self.state.wake_one();
-                true
-            }
-            PARKED_TASK => {
-                self.waker.wake();
-                true
-            }
-            PARKED_FD => {
+        let old = self.state.swap(NOTIFIED, Ordering::AcqRel);
+        if old < PARKED_THREAD {
+            debug_assert!(old == EMPTY || old == NOTIFIED, "bad state {old}");
+            return false;
+        }
+        // Count before waking, so that a woken waiter that reads the
+        // counters sees its own wake-up. ordering: Relaxed; statistics.
+        self.wakes.fetch_add(1, Ordering::Relaxed);
+        if let Some(counter) = also {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+        match old {
+            PARKED_THREAD => self.state.wake_one(),
+            PARKED_TASK => self.waker.wake(),
+            _ => {
+                debug_assert_eq!(old, PARKED_FD, "bad state {old}");
                 let fd = self.fd.as_ref();
                 debug_assert!(fd.is_some(), "PARKED_FD announced without an eventfd");
                 if let Some(fd) = fd {
                     fd.notify();
                 }
-                true
             }
-            other => {
-                debug_assert!(other == EMPTY || other == NOTIFIED, "bad state {other}");
-                false
-            }
-        };
-        if issued {
-            // ordering: Relaxed; a statistic.
-            self.wakes.fetch_add(1, Ordering::Relaxed);
         }
-        issued
+        true
     }
 }
 
@@ -582,7 +580,7 @@ impl Unparker {
             return;
         }
         if self.inner.is_parked() {
-            self.inner.wake();
+            self.inner.wake(None);
         }
     }
 

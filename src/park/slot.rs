@@ -85,10 +85,7 @@ impl WakeSlot {
     #[cold]
     #[inline(never)]
     fn wake(&self, inner: &Inner) {
-        if inner.wake() {
-            // ordering: Relaxed; a statistic.
-            self.wakes.fetch_add(1, Ordering::Relaxed);
-        }
+        inner.wake(Some(&self.wakes));
     }
 
     /// Wake-ups issued through this slot so far.
