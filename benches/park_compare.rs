@@ -29,6 +29,9 @@
 //!   (sleeps and wake-ups, both halves) per message.
 //! - **bursts**: bursts of 16 messages every `GAP_US`; context switches
 //!   and, for `handoff`, wake-ups per burst.
+//!
+//! `handoff spsc, SLEEP_AT_ONCE` is the same ring with no spin phase
+//! before sleeping: the other side of the spin policy's trade-off.
 //! - **push cost**: `handoff::spsc` at saturation with spinning (not
 //!   blocking) halves, with and without a parker registered on the
 //!   consumer side, and rtrb for scale: what being wakeable costs a push.
@@ -121,6 +124,35 @@ mod bench {
                 tx.set_spin_policy(policy);
                 rx.set_spin_policy(policy);
             }
+            (tx, rx)
+        }
+        fn send(tx: &mut Self::Tx, v: u64) {
+            tx.push_blocking(v).unwrap();
+        }
+        fn recv(rx: &mut Self::Rx) -> u64 {
+            rx.pop_blocking().unwrap()
+        }
+        fn tx_syscalls(tx: &Self::Tx) -> Option<u64> {
+            Some(calls(tx.park_stats()))
+        }
+        fn rx_syscalls(rx: &Self::Rx) -> Option<u64> {
+            Some(calls(rx.park_stats()))
+        }
+        fn rx_wakes(rx: &Self::Rx) -> Option<u64> {
+            Some(rx.wake_stats().wakes)
+        }
+    }
+
+    /// `handoff::spsc` with both halves sleeping at once (no spin phase).
+    struct HandoffSpscNoSpin;
+    impl Chan for HandoffSpscNoSpin {
+        const NAME: &'static str = "handoff spsc, SLEEP_AT_ONCE";
+        type Tx = handoff::spsc::Producer<u64>;
+        type Rx = handoff::spsc::Consumer<u64>;
+        fn make() -> (Self::Tx, Self::Rx) {
+            let (mut tx, mut rx) = handoff::spsc::channel(CAPACITY);
+            tx.set_spin_policy(SpinPolicy::SLEEP_AT_ONCE);
+            rx.set_spin_policy(SpinPolicy::SLEEP_AT_ONCE);
             (tx, rx)
         }
         fn send(tx: &mut Self::Tx, v: u64) {
@@ -363,6 +395,10 @@ mod bench {
                 run: run::<HandoffSpsc>,
             },
             Impl {
+                name: HandoffSpscNoSpin::NAME,
+                run: run::<HandoffSpscNoSpin>,
+            },
+            Impl {
                 name: HandoffMpsc::NAME,
                 run: run::<HandoffMpsc>,
             },
@@ -457,7 +493,8 @@ mod bench {
                 median(&all)
             })
             .collect();
-        let best_peer = medians[2..].iter().copied().fold(f64::INFINITY, f64::min);
+        // The first three rows are handoff's; the rest are the peers.
+        let best_peer = medians[3..].iter().copied().fold(f64::INFINITY, f64::min);
         println!("\n### Wake latency of a parked consumer ({gap:?} between messages)\n");
         println!(
             "| implementation | median µs | p99 µs | vs best peer | consumer CPU | switches/msg |"
