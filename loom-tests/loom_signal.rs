@@ -79,7 +79,7 @@ fn raise_racing_retire_never_reaches_the_next_request() {
 #[test]
 fn two_raisers_and_a_taker() {
     model(|| {
-        let (table, mut signals) = signal::table(2).unwrap();
+        let (table, signals) = signal::table(2).unwrap();
         let a = table.start().unwrap();
         let b = table.start().unwrap();
         let cancel_note = Arc::new(AtomicBool::new(false));
@@ -101,9 +101,10 @@ fn two_raisers_and_a_taker() {
                 assert_eq!(table.raise(a, Action::Timeout), Raised::Delivered);
             })
         };
-        let mut got_a = Actions::EMPTY;
-        let mut got_b = Actions::EMPTY;
-        let mut take = |signals: &mut signal::Signals| {
+        // The taker is a thread of its own, so that loom runs it before,
+        // between and after the raisers (and no yield hides a stale read of
+        // a note from loom).
+        let take = move |mut signals: signal::Signals, mut got: (Actions, Actions)| {
             while let Some((t, actions)) = signals.pop() {
                 if actions.contains(Action::Cancel) {
                     assert!(
@@ -117,23 +118,22 @@ fn two_raisers_and_a_taker() {
                         "Timeout's raiser's write"
                     );
                 }
-                if t == a {
-                    assert!((got_a & actions).is_empty(), "taken twice");
-                    got_a |= actions;
-                } else {
-                    assert_eq!(t, b);
-                    assert!((got_b & actions).is_empty(), "taken twice");
-                    got_b |= actions;
-                }
+                let mine = if t == a { &mut got.0 } else { &mut got.1 };
+                assert!(t == a || t == b);
+                assert!((*mine & actions).is_empty(), "taken twice");
+                *mine |= actions;
             }
+            (signals, got)
         };
-        // Let the raisers go first in some executions (loom otherwise
-        // rarely preempts the model's main thread this early).
-        thread::yield_now();
-        take(&mut signals);
+        let take = Arc::new(take);
+        let first = {
+            let take = Arc::clone(&take);
+            thread::spawn(move || take(signals, (Actions::EMPTY, Actions::EMPTY)))
+        };
         one.join().unwrap();
         two.join().unwrap();
-        take(&mut signals);
+        let (signals, got) = first.join().unwrap();
+        let (_, (got_a, got_b)) = take(signals, got);
         assert_eq!(got_a, Actions::from(Action::Cancel) | Action::Timeout);
         assert_eq!(got_b, Actions::from(Action::Dup));
     });

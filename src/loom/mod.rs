@@ -68,7 +68,6 @@ mod imp {
     /// Called in a spin loop. Under loom, spinning must yield so that the
     /// model checker can schedule the thread we are waiting for.
     #[inline]
-    #[allow(dead_code)] // for the waiting layers built on the rings
     pub(crate) fn spin_loop() {
         ::loom::thread::yield_now();
     }
@@ -126,7 +125,6 @@ mod imp {
 
     /// Called in a spin loop: a CPU spin hint.
     #[inline]
-    #[allow(dead_code)] // for the waiting layers built on the rings
     pub(crate) fn spin_loop() {
         core::hint::spin_loop();
     }

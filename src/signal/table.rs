@@ -3,7 +3,7 @@
 use core::fmt;
 
 use super::{Action, Actions};
-use crate::loom::{Arc, AtomicU64, AtomicUsize, Ordering};
+use crate::loom::{spin_loop, Arc, AtomicU64, AtomicUsize, Ordering};
 use crate::park::{RegisterError, Unparker};
 use crate::{mpsc, CapacityError, PushError};
 
@@ -332,10 +332,11 @@ impl SignalTable {
             let queue = current & QUEUED == 0;
             // ordering: Release publishes what the raiser wrote before
             // raising to the taker, whose read-modify-write is Acquire.
-            // Acquire: a raise that finds QUEUED clear must see the queue
-            // slot that the taker freed before clearing it (its Release), or
-            // its push could find the queue full (loom found exactly that).
-            // Relaxed on failure, which only retries.
+            // Acquire: a raise that finds QUEUED clear then sees the queue
+            // slot the taker freed before clearing it (its Release), so its
+            // push rarely meets a stale "full" (see `queue`; loom found that
+            // case, which once lost the action). Relaxed on failure, which
+            // only retries.
             match word.compare_exchange_weak(
                 current,
                 current | bit | QUEUED,
@@ -355,14 +356,23 @@ impl SignalTable {
 
     /// Pushes a slot that just got its first pending action onto the
     /// signalled queue (which wakes the worker's parker if it sleeps).
+    ///
+    /// The queue always has room: QUEUED admits each slot once, and the
+    /// queue holds as many entries as the table has slots. But a raiser may
+    /// not yet *see* the queue slot the taker freed last (nothing orders the
+    /// taker's pop of an older entry before this raise unless the raiser
+    /// synchronised with it), and then the push reports `Full`. That view is
+    /// stale, not the queue full, so we retry until the freed slot is
+    /// visible: a few spins, and no lock (safe in a signal handler).
     fn queue(&self, slot: u32) {
-        match self.shared.queue.push(slot) {
-            Ok(()) | Err(PushError::Closed(_)) => {}
-            // The QUEUED bit admits each slot once and the queue has a place
-            // for every slot; never panic in a raise (it may run in a signal
-            // handler), but say so in debug builds.
-            Err(PushError::Full(_)) => {
-                debug_assert!(false, "signal queue full: slot {slot} queued twice")
+        let mut slot = slot;
+        loop {
+            match self.shared.queue.push(slot) {
+                Ok(()) | Err(PushError::Closed(_)) => return,
+                Err(PushError::Full(back)) => {
+                    slot = back;
+                    spin_loop();
+                }
             }
         }
     }
@@ -510,9 +520,10 @@ impl Signals {
             let slot = slot as usize;
             let word = &self.shared.words[slot];
             // ordering: Acquire pairs with the raisers' Release
-            // compare-and-swap; one read-modify-write takes the actions and
-            // lets the next raise queue the slot again. Release hands that
-            // raise (Acquire) the queue slot we just freed by popping.
+            // compare-and-swap (also of raisers that did not queue the
+            // slot); one read-modify-write takes the actions and lets the
+            // next raise queue the slot again. Release hands that raise
+            // (Acquire) the queue slot we just freed by popping.
             let old = word.fetch_and(!(QUEUED | ACTIONS), Ordering::AcqRel);
             debug_assert!(old & QUEUED != 0, "slot {slot} popped but not queued");
             let actions = Actions::from_bits((old & ACTIONS) as u8);
