@@ -111,48 +111,31 @@ mod bench {
         s.sleeps + s.wakes
     }
 
-    struct HandoffSpsc;
-    impl Chan for HandoffSpsc {
-        const NAME: &'static str = "handoff spsc";
+    /// `handoff::spsc`; `SPIN = false` sleeps at once (no spin phase), the
+    /// other side of the spin policy's trade-off.
+    struct HandoffSpsc<const SPIN: bool>;
+    impl<const SPIN: bool> Chan for HandoffSpsc<SPIN> {
+        const NAME: &'static str = if SPIN {
+            "handoff spsc"
+        } else {
+            "handoff spsc, SLEEP_AT_ONCE"
+        };
         type Tx = handoff::spsc::Producer<u64>;
         type Rx = handoff::spsc::Consumer<u64>;
         fn make() -> (Self::Tx, Self::Rx) {
             let (mut tx, mut rx) = handoff::spsc::channel(CAPACITY);
-            if let Ok(p) = std::env::var("SPIN") {
-                let (s, y) = p.split_once(',').unwrap();
-                let policy = SpinPolicy::new(s.parse().unwrap(), y.parse().unwrap());
+            let policy = if !SPIN {
+                Some(SpinPolicy::SLEEP_AT_ONCE)
+            } else {
+                std::env::var("SPIN").ok().map(|p| {
+                    let (s, y) = p.split_once(',').expect("SPIN=spin_steps,yield_steps");
+                    SpinPolicy::new(s.parse().unwrap(), y.parse().unwrap())
+                })
+            };
+            if let Some(policy) = policy {
                 tx.set_spin_policy(policy);
                 rx.set_spin_policy(policy);
             }
-            (tx, rx)
-        }
-        fn send(tx: &mut Self::Tx, v: u64) {
-            tx.push_blocking(v).unwrap();
-        }
-        fn recv(rx: &mut Self::Rx) -> u64 {
-            rx.pop_blocking().unwrap()
-        }
-        fn tx_syscalls(tx: &Self::Tx) -> Option<u64> {
-            Some(calls(tx.park_stats()))
-        }
-        fn rx_syscalls(rx: &Self::Rx) -> Option<u64> {
-            Some(calls(rx.park_stats()))
-        }
-        fn rx_wakes(rx: &Self::Rx) -> Option<u64> {
-            Some(rx.wake_stats().wakes)
-        }
-    }
-
-    /// `handoff::spsc` with both halves sleeping at once (no spin phase).
-    struct HandoffSpscNoSpin;
-    impl Chan for HandoffSpscNoSpin {
-        const NAME: &'static str = "handoff spsc, SLEEP_AT_ONCE";
-        type Tx = handoff::spsc::Producer<u64>;
-        type Rx = handoff::spsc::Consumer<u64>;
-        fn make() -> (Self::Tx, Self::Rx) {
-            let (mut tx, mut rx) = handoff::spsc::channel(CAPACITY);
-            tx.set_spin_policy(SpinPolicy::SLEEP_AT_ONCE);
-            rx.set_spin_policy(SpinPolicy::SLEEP_AT_ONCE);
             (tx, rx)
         }
         fn send(tx: &mut Self::Tx, v: u64) {
@@ -391,12 +374,12 @@ mod bench {
     fn impls() -> Vec<Impl> {
         vec![
             Impl {
-                name: HandoffSpsc::NAME,
-                run: run::<HandoffSpsc>,
+                name: HandoffSpsc::<true>::NAME,
+                run: run::<HandoffSpsc<true>>,
             },
             Impl {
-                name: HandoffSpscNoSpin::NAME,
-                run: run::<HandoffSpscNoSpin>,
+                name: HandoffSpsc::<false>::NAME,
+                run: run::<HandoffSpsc<false>>,
             },
             Impl {
                 name: HandoffMpsc::NAME,

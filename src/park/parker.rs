@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_utils::CachePadded;
 
+use super::policy::{time_left, Spun};
 use super::SpinPolicy;
 use crate::loom::{barrier, Arc, AtomicU64, AtomicWaker, EventFd, Futex, Ordering};
 
@@ -347,25 +348,14 @@ impl Parker {
         deadline: Option<Instant>,
         ready: &mut impl FnMut() -> Option<R>,
     ) -> Option<R> {
-        if let Some(r) = ready() {
-            return Some(r);
-        }
-        for step in self.policy.steps() {
-            step.pause();
-            if let Some(r) = ready() {
-                return Some(r);
-            }
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                return None;
-            }
+        match self.policy.spin(deadline, ready) {
+            Spun::Ready(r) => return Some(r),
+            Spun::Expired => return None,
+            Spun::Sleep => {}
         }
         loop {
-            let timeout = match deadline {
-                None => None,
-                Some(d) => match d.checked_duration_since(Instant::now()) {
-                    Some(left) if !left.is_zero() => Some(left),
-                    _ => return ready(),
-                },
+            let Some(timeout) = time_left(deadline) else {
+                return ready();
             };
             if let Some(r) = self.announce(PARKED_THREAD, ready) {
                 return Some(r);

@@ -1,5 +1,7 @@
 //! How long a waiter spins and yields before it sleeps.
 
+use std::time::{Duration, Instant};
+
 use crate::loom::{spin_loop, yield_now};
 
 /// How long [`Parker::wait`](super::Parker::wait) (and the rings' blocking
@@ -75,6 +77,27 @@ impl SpinPolicy {
         self.yield_steps
     }
 
+    /// The spin phase of a wait: checks `ready` before and after each pause.
+    pub(crate) fn spin<R>(
+        self,
+        deadline: Option<Instant>,
+        ready: &mut impl FnMut() -> Option<R>,
+    ) -> Spun<R> {
+        if let Some(r) = ready() {
+            return Spun::Ready(r);
+        }
+        for step in self.steps() {
+            step.pause();
+            if let Some(r) = ready() {
+                return Spun::Ready(r);
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Spun::Expired;
+            }
+        }
+        Spun::Sleep
+    }
+
     /// The pauses between checks, in order.
     pub(crate) fn steps(self) -> impl Iterator<Item = Step> {
         let spins = (0..self.spin_steps).map(Step::Spin);
@@ -115,5 +138,27 @@ impl Step {
             }
             Self::Yield => yield_now(),
         }
+    }
+}
+
+/// How the spin phase of a wait ended.
+pub(crate) enum Spun<R> {
+    /// The condition held.
+    Ready(R),
+    /// The deadline passed.
+    Expired,
+    /// Neither: go to sleep.
+    Sleep,
+}
+
+/// How long the next sleep of a wait may last: `Some(None)` without limit,
+/// `Some(Some(d))` at most `d`, `None` if the deadline has passed.
+pub(crate) fn time_left(deadline: Option<Instant>) -> Option<Option<Duration>> {
+    match deadline {
+        None => Some(None),
+        Some(d) => match d.checked_duration_since(Instant::now()) {
+            Some(left) if !left.is_zero() => Some(Some(left)),
+            _ => None,
+        },
     }
 }

@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use crossbeam_utils::CachePadded;
 
+use super::policy::{time_left, Spun};
 use super::SpinPolicy;
 use crate::loom::{barrier, AtomicU64, AtomicUsize, Futex, Mutex, Ordering};
 
@@ -85,25 +86,14 @@ impl WaitList {
         deadline: Option<Instant>,
         mut ready: impl FnMut() -> Option<R>,
     ) -> Option<R> {
-        if let Some(r) = ready() {
-            return Some(r);
-        }
-        for step in policy.steps() {
-            step.pause();
-            if let Some(r) = ready() {
-                return Some(r);
-            }
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                return None;
-            }
+        match policy.spin(deadline, &mut ready) {
+            Spun::Ready(r) => return Some(r),
+            Spun::Expired => return None,
+            Spun::Sleep => {}
         }
         loop {
-            let timeout = match deadline {
-                None => None,
-                Some(d) => match d.checked_duration_since(Instant::now()) {
-                    Some(left) if !left.is_zero() => Some(left),
-                    _ => return ready(),
-                },
+            let Some(timeout) = time_left(deadline) else {
+                return ready();
             };
             // ordering: Relaxed; the heavy barrier below orders this store
             // before our re-check (the store→load edge of the protocol).

@@ -10,6 +10,7 @@ use std::future::poll_fn;
 use std::time::Duration;
 
 use super::{Consumer, Producer};
+use crate::error::{push_attempt, timed_pop};
 use crate::park::{ParkStats, RegisterError, SpinPolicy, Unparker, WakeStats};
 use crate::{PopError, PushError};
 
@@ -83,11 +84,7 @@ impl<T> Consumer<T> {
         let mut parker = self.own.take(&self.ring.shared.rx_wake);
         let got = parker.wait_timeout(timeout, || self.pop_or_closed());
         self.own.put(parker);
-        match got {
-            Some(Some(v)) => Ok(v),
-            Some(None) => Err(PopError::Closed),
-            None => Err(PopError::Empty),
-        }
+        timed_pop(got)
     }
 
     /// Pops the oldest item, waiting asynchronously while the ring is empty;
@@ -308,17 +305,8 @@ impl<T> Producer<T> {
         self.ring.wake_stats()
     }
 
-    /// `Some(result)` when `value` was pushed or the ring is closed, `None`
-    /// (keeping the value) while it is full.
+    /// One attempt of a blocking push (see [`push_attempt`]).
     fn push_or_closed(&mut self, value: &mut Option<T>) -> Option<Result<(), PushError<T>>> {
-        let v = value.take().expect("a value to push");
-        match self.push(v) {
-            Ok(()) => Some(Ok(())),
-            Err(PushError::Full(v)) => {
-                *value = Some(v);
-                None
-            }
-            Err(closed) => Some(Err(closed)),
-        }
+        push_attempt(value, |v| self.push(v))
     }
 }
