@@ -108,6 +108,7 @@ pub mod park;
 pub mod signal;
 mod slot;
 pub mod spsc;
+pub mod worker;
 
 pub use error::{CapacityError, PopError, PushError};
 

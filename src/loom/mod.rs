@@ -34,7 +34,7 @@ mod imp {
         AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
     };
     pub(crate) use ::loom::sync::{Arc, Mutex};
-    pub(crate) use ::loom::thread::yield_now;
+    pub(crate) use ::loom::thread::{yield_now, Builder as ThreadBuilder, JoinHandle};
 
     /// The `Waker` slot of a parked task: loom's model of atomic-waker.
     #[derive(Debug, Default)]
@@ -81,7 +81,7 @@ mod imp {
         AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
     };
     pub(crate) use std::sync::{Arc, Mutex};
-    pub(crate) use std::thread::yield_now;
+    pub(crate) use std::thread::{yield_now, Builder as ThreadBuilder, JoinHandle};
 
     /// The `Waker` slot of a parked task.
     #[derive(Debug, Default)]

@@ -587,6 +587,12 @@ impl Signals {
         self.taken.register(unparker)
     }
 
+    /// Whether a signalled slot waits in the queue (its actions may have
+    /// been taken by [`take`](Self::take) since).
+    pub(crate) fn has_pending(&self) -> bool {
+        !self.taken.is_empty()
+    }
+
     /// The table these signals come from.
     ///
     /// ```

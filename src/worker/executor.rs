@@ -1,0 +1,429 @@
+//! The executor: runs the requests of one worker (or of one network thread
+//! in inline mode) as futures, delivers their signals, and produces their
+//! replies.
+//!
+//! Everything is allocated when the executor is made, sized by its signal
+//! table: a task per slot (the slot of a request's ticket is its task), a
+//! context cell per slot, and a waker per slot. Starting, polling, waking
+//! and answering a request allocate nothing.
+//!
+//! A waker marks its slot "woken" (one flag per slot) and, if the flag was
+//! clear, pushes the slot's index onto an MPSC ring of the table's size,
+//! which therefore never fills; the executor's parker is registered on it,
+//! so a wake from another thread wakes a sleeping executor. A stale waker
+//! (of a request that finished) wakes the slot's next request, if any: a
+//! spurious poll, which futures allow.
+
+use core::future::Future;
+use core::pin::Pin;
+use core::ptr;
+use core::task::{Context, Poll, Waker};
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+use super::handler::{ContextCell, Handler, RequestContext};
+use super::reply::{bump, Outcome, Reply, StatsCell};
+use super::Ticket;
+use crate::loom::{spin_loop, AtomicBool, Ordering};
+use crate::park::{RegisterError, Unparker};
+use crate::signal::{self, Action, Actions, Signals};
+use crate::{mpsc, CapacityError, PushError};
+
+/// A request on its way to an executor.
+pub(crate) struct Envelope<Req> {
+    pub(crate) ticket: signal::Ticket,
+    pub(crate) request: Req,
+    pub(crate) enqueued: Instant,
+}
+
+/// One slot's request while it runs here.
+struct Task<F> {
+    /// The request's ticket while it is in flight here; `None` otherwise.
+    ticket: Option<signal::Ticket>,
+    /// The request's future. Invariant: `Some` only while `ticket` is, and
+    /// pinned: the tasks live in a boxed slice that is never reallocated,
+    /// and a future is only ever dropped in place (`drop_future`), never
+    /// moved out.
+    future: Option<F>,
+    /// The link (network thread) to reply to.
+    origin: u32,
+    enqueued: Instant,
+    waited: Duration,
+    /// Time spent polling it so far.
+    service: Duration,
+    /// Actions taken from the table before the request reached us (it was
+    /// still in a ring), with their generation.
+    early: Option<(u64, Actions)>,
+}
+
+/// A slot's waker: see the module docs.
+struct SlotWake {
+    slot: u32,
+    /// Set by the wake that queues the slot, cleared by the executor when
+    /// it pops it; the queue therefore holds each slot at most once.
+    queued: AtomicBool,
+    ring: mpsc::Producer<u32>,
+}
+
+impl std::task::Wake for SlotWake {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        // ordering: AcqRel; Release hands whatever the waker did before
+        // waking to the executor's swap that clears the flag, Acquire
+        // orders our push after that executor's pop.
+        if self.queued.swap(true, Ordering::AcqRel) {
+            return; // queued already, and not yet polled
+        }
+        loop {
+            match self.ring.push(self.slot) {
+                Ok(()) | Err(PushError::Closed(_)) => return,
+                // The ring holds each slot once, so it has room; only a
+                // stale view of the executor's last pop says otherwise.
+                Err(PushError::Full(_)) => spin_loop(),
+            }
+        }
+    }
+}
+
+/// Runs one executor's requests; see the module docs.
+pub(crate) struct Executor<Req, H: Handler<Req>> {
+    /// The worker's index, for tickets.
+    index: u32,
+    handler: H,
+    signals: Signals,
+    /// One per slot of the signal table.
+    tasks: Box<[Task<H::Future>]>,
+    cells: std::sync::Arc<[ContextCell]>,
+    wakes: Box<[std::sync::Arc<SlotWake>]>,
+    wakers: Box<[Waker]>,
+    woken: mpsc::Consumer<u32>,
+    in_flight: usize,
+    busy: Duration,
+    stats: std::sync::Arc<StatsCell>,
+    _requests: core::marker::PhantomData<fn(Req)>,
+}
+
+/// Where finished requests go: the link to reply on, and the reply.
+pub(crate) type Sink<'a, Req, Rep> = &'a mut dyn FnMut(u32, Reply<Req, Rep>);
+
+impl<Req, H: Handler<Req>> Executor<Req, H> {
+    pub(crate) fn new(
+        index: u32,
+        handler: H,
+        signals: Signals,
+        stats: std::sync::Arc<StatsCell>,
+    ) -> Result<Self, CapacityError> {
+        let slots = signals.table().capacity();
+        let (ring, woken) = mpsc::try_channel(slots)?;
+        let now = Instant::now();
+        let tasks = (0..slots)
+            .map(|_| Task {
+                ticket: None,
+                future: None,
+                origin: 0,
+                enqueued: now,
+                waited: Duration::ZERO,
+                service: Duration::ZERO,
+                early: None,
+            })
+            .collect();
+        let wakes: Box<[_]> = (0..slots)
+            .map(|slot| {
+                std::sync::Arc::new(SlotWake {
+                    slot: slot as u32,
+                    queued: AtomicBool::new(false),
+                    ring: ring.clone(),
+                })
+            })
+            .collect();
+        let wakers = wakes
+            .iter()
+            .map(|w| Waker::from(std::sync::Arc::clone(w)))
+            .collect();
+        Ok(Self {
+            index,
+            handler,
+            signals,
+            tasks,
+            cells: (0..slots).map(|_| ContextCell::default()).collect(),
+            wakes,
+            wakers,
+            woken,
+            in_flight: 0,
+            busy: Duration::ZERO,
+            stats,
+            _requests: core::marker::PhantomData,
+        })
+    }
+
+    /// Makes signals and wakes unpark `unparker`.
+    pub(crate) fn register(&self, unparker: &Unparker) -> Result<(), RegisterError> {
+        self.signals.register(unparker)?;
+        self.woken.register(unparker)
+    }
+
+    /// Whether a signal or a wake is waiting to be handled.
+    pub(crate) fn has_work(&self) -> bool {
+        !self.woken.is_empty() || self.signals.has_pending()
+    }
+
+    /// Requests started here and not yet answered.
+    pub(crate) fn in_flight(&self) -> usize {
+        self.in_flight
+    }
+
+    pub(crate) fn stats(&self) -> &StatsCell {
+        &self.stats
+    }
+
+    /// Starts a request that came from link `origin`: calls the handler
+    /// and polls the future once (unless the request was cancelled while
+    /// it was queued).
+    pub(crate) fn start(
+        &mut self,
+        envelope: Envelope<Req>,
+        origin: u32,
+        sink: Sink<'_, Req, H::Reply>,
+    ) {
+        bump(&self.stats.requests, 1);
+        // A cancel raised while the request waited in its ring (and while
+        // the requests before it ran) must stop it before it runs. Looking
+        // at the signal queue's length reads a line only raises write.
+        if self.signals.has_pending() {
+            self.run_signals(sink);
+        }
+        let ticket = envelope.ticket;
+        let slot = ticket.slot();
+        let started = Instant::now();
+        let task = &mut self.tasks[slot];
+        debug_assert!(task.ticket.is_none(), "slot {slot} started twice");
+        debug_assert!(
+            task.future.is_none(),
+            "slot {slot} has a future but no request"
+        );
+        let actions = match task.early.take() {
+            Some((generation, actions)) if generation == ticket.generation() => actions,
+            _ => Actions::EMPTY,
+        };
+        task.ticket = Some(ticket);
+        task.origin = origin;
+        task.enqueued = envelope.enqueued;
+        task.waited = started.saturating_duration_since(envelope.enqueued);
+        task.service = Duration::ZERO;
+        self.in_flight += 1;
+        if actions.contains(Action::Cancel) {
+            self.finish(slot, Outcome::Cancelled, sink);
+            return;
+        }
+        self.cells[slot].reset(ticket.generation(), actions);
+        let cx = RequestContext::new(
+            std::sync::Arc::clone(&self.cells),
+            Ticket {
+                executor: self.index,
+                inner: ticket,
+            },
+            envelope.enqueued,
+        );
+        let handler = &mut self.handler;
+        match catch_unwind(AssertUnwindSafe(|| handler.call(envelope.request, cx))) {
+            Ok(future) => {
+                // Not `Some` before (checked above), so nothing pinned is
+                // overwritten.
+                self.tasks[slot].future = Some(future);
+                self.poll(slot, started, sink);
+            }
+            Err(panic) => {
+                self.account(slot, started);
+                self.finish(slot, Outcome::Panicked(panic_message(&*panic)), sink);
+            }
+        }
+    }
+
+    /// Answers a request that never started (`Kill::Now` found it queued).
+    pub(crate) fn hand_back(
+        &mut self,
+        envelope: Envelope<Req>,
+        origin: u32,
+        sink: Sink<'_, Req, H::Reply>,
+    ) {
+        bump(&self.stats.unstarted, 1);
+        let reply = Reply {
+            ticket: Ticket {
+                executor: self.index,
+                inner: envelope.ticket,
+            },
+            outcome: Outcome::Unstarted(envelope.request),
+            enqueued_at: envelope.enqueued,
+            waited: envelope.enqueued.elapsed(),
+            service: Duration::ZERO,
+            busy: self.busy,
+        };
+        sink(origin, reply);
+    }
+
+    /// Takes every raised signal: cancels, or delivers and polls. Returns
+    /// whether there was any.
+    pub(crate) fn run_signals(&mut self, sink: Sink<'_, Req, H::Reply>) -> bool {
+        let mut any = false;
+        while let Some((ticket, actions)) = self.signals.pop() {
+            any = true;
+            let slot = ticket.slot();
+            let task = &mut self.tasks[slot];
+            if task.ticket == Some(ticket) {
+                if actions.contains(Action::Cancel) {
+                    self.finish(slot, Outcome::Cancelled, sink);
+                } else {
+                    self.cells[slot].deliver(ticket.generation(), actions);
+                    self.poll(slot, Instant::now(), sink);
+                }
+            } else if task.ticket.is_none() {
+                // Still in a ring (or answered and not yet retired, when
+                // the generation never starts here again): keep them for
+                // `start`.
+                let generation = ticket.generation();
+                task.early = Some(match task.early {
+                    Some((g, earlier)) if g == generation => (g, earlier | actions),
+                    _ => (generation, actions),
+                });
+            }
+            // Otherwise the slot runs a later request: the signal was for
+            // an older one, already answered.
+        }
+        any
+    }
+
+    /// Polls the requests whose wakers fired, each once. Returns whether
+    /// there was any.
+    pub(crate) fn run_woken(&mut self, sink: Sink<'_, Req, H::Reply>) -> bool {
+        let mut any = false;
+        // At most one round of the slots: a future that wakes itself at
+        // every poll must not starve the rings.
+        for _ in 0..self.tasks.len() {
+            let Some(slot) = self.woken.pop() else {
+                break;
+            };
+            any = true;
+            let slot = slot as usize;
+            // ordering: AcqRel; Acquire takes what the waker did before
+            // waking, Release lets its next wake push the slot again.
+            self.wakes[slot].queued.swap(false, Ordering::AcqRel);
+            self.poll(slot, Instant::now(), sink);
+        }
+        any
+    }
+
+    /// Cancels every request in flight (`Kill::Now`).
+    pub(crate) fn cancel_all(&mut self, sink: Sink<'_, Req, H::Reply>) {
+        for slot in 0..self.tasks.len() {
+            if self.tasks[slot].ticket.is_some() {
+                self.finish(slot, Outcome::Cancelled, sink);
+            }
+        }
+        debug_assert_eq!(self.in_flight, 0);
+    }
+
+    /// Polls the future of `slot` (if it still has one), counting the time
+    /// from `since`.
+    fn poll(&mut self, slot: usize, since: Instant, sink: Sink<'_, Req, H::Reply>) {
+        let Some(future) = self.tasks[slot].future.as_mut() else {
+            return; // answered already: a stale wake
+        };
+        // SAFETY: the future lives in `self.tasks`, a boxed slice that is
+        // never reallocated, and is only dropped in place (`drop_future`);
+        // it never moves while it is `Some`, as `Pin` requires.
+        let future = unsafe { Pin::new_unchecked(future) };
+        let mut cx = Context::from_waker(&self.wakers[slot]);
+        let polled = catch_unwind(AssertUnwindSafe(|| future.poll(&mut cx)));
+        self.account(slot, since);
+        match polled {
+            Ok(Poll::Pending) => {}
+            Ok(Poll::Ready(reply)) => self.finish(slot, Outcome::Done(reply), sink),
+            Err(panic) => self.finish(slot, Outcome::Panicked(panic_message(&*panic)), sink),
+        }
+    }
+
+    /// Adds the time since `since` to the request's and the worker's.
+    fn account(&mut self, slot: usize, since: Instant) {
+        let spent = since.elapsed();
+        self.tasks[slot].service += spent;
+        self.busy += spent;
+        bump(&self.stats.busy_ns, spent.as_nanos() as u64);
+    }
+
+    /// Ends the request of `slot`: drops its future in place and replies.
+    fn finish(
+        &mut self,
+        slot: usize,
+        outcome: Outcome<Req, H::Reply>,
+        sink: Sink<'_, Req, H::Reply>,
+    ) {
+        let counter = match outcome {
+            Outcome::Done(_) => &self.stats.completed,
+            Outcome::Cancelled => &self.stats.cancelled,
+            Outcome::Panicked(_) => &self.stats.panicked,
+            Outcome::Unstarted(_) => &self.stats.unstarted,
+        };
+        bump(counter, 1);
+        let task = &mut self.tasks[slot];
+        let ticket = task
+            .ticket
+            .take()
+            .expect("finishing a request that is in flight");
+        drop_future(&mut task.future);
+        self.in_flight -= 1;
+        let reply = Reply {
+            ticket: Ticket {
+                executor: self.index,
+                inner: ticket,
+            },
+            outcome,
+            enqueued_at: task.enqueued,
+            waited: task.waited,
+            service: task.service,
+            busy: self.busy,
+        };
+        sink(task.origin, reply);
+    }
+}
+
+/// Drops a pinned future in place and leaves `None`, also when its `Drop`
+/// panics (the panic is swallowed: the request is answered already, and a
+/// panicking drop must not take the worker down).
+fn drop_future<F>(slot: &mut Option<F>) {
+    let Some(future) = slot.as_mut() else {
+        return;
+    };
+    let future: *mut F = future;
+    // SAFETY: `future` points to a live, pinned `F` that nobody else
+    // borrows; it is dropped exactly once, where it is (the unwinding drop
+    // glue counts a panicking drop as done), and `slot` is overwritten
+    // without dropping right after.
+    let _ = catch_unwind(AssertUnwindSafe(|| unsafe { ptr::drop_in_place(future) }));
+    // SAFETY: the `F` inside was dropped above; writing `None` over it
+    // without dropping the old value is what must happen next.
+    unsafe { ptr::write(slot, None) };
+}
+
+/// The message of a caught panic.
+fn panic_message(panic: &(dyn Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic with a non-string payload".to_owned()
+    }
+}
+
+impl<Req, H: Handler<Req>> core::fmt::Debug for Executor<Req, H> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Executor")
+            .field("index", &self.index)
+            .field("in_flight", &self.in_flight)
+            .finish_non_exhaustive()
+    }
+}

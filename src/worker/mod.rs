@@ -1,0 +1,153 @@
+//! The threading API: workers fed by network threads through the crate's
+//! rings, woken through its parkers, interrupted through its signal slots.
+//!
+//! # The pieces
+//!
+//! - A [`Pool`] is `N` network threads × `M` workers. [`Pool::spawn`]
+//!   returns the pool (kill, join, statistics) and one [`Network`] per
+//!   network thread. Each network thread has its own SPSC ring to every
+//!   worker and one back from it, so every ring keeps a single producer.
+//! - [`Network::enqueue`] picks a worker (see *Dispatch*), starts the
+//!   request in that worker's [`signal`](crate::signal) table and pushes it;
+//!   it returns the request's [`Ticket`], or hands the request back
+//!   ([`EnqueueError`]).
+//! - [`signal`](Network::signal) (also [`Signaller::signal`] from any
+//!   thread, and from a POSIX signal handler) raises an
+//!   [`Action`](crate::signal::Action) on a request: `Cancel` drops its
+//!   future and replies [`Outcome::Cancelled`]; the others reach it
+//!   through its [`RequestContext`].
+//! - A worker runs each request's [`Handler`] future, many interleaved, and
+//!   pushes a [`Reply`] to the network thread that sent it, with the time it
+//!   spent on the request and its cumulative busy time (self clocking). The
+//!   network thread takes replies with [`try_reply`](Network::try_reply),
+//!   waits with [`reply_blocking`](Network::reply_blocking), or sleeps in
+//!   its own event loop on the network's file descriptor
+//!   ([`PoolConfig::reply_fd`]).
+//! - [`Pool::kill`] with [`Kill::Graceful`] stops new requests and lets
+//!   everything queued and in flight finish and reply; [`Kill::Now`]
+//!   cancels what is in flight and hands back what is queued
+//!   ([`Outcome::Unstarted`]). Either way every request enqueued gets
+//!   exactly one reply, and [`Pool::join`] returns each worker's
+//!   [`WorkerStats`].
+//! - [`Worker`] is the one-network, one-worker case in one handle.
+//! - A pool of zero workers is the **inline mode**: each network thread
+//!   runs the handler itself, inside `enqueue`, with the same API and
+//!   semantics and no hand-off between threads: the cheap path for a low
+//!   request rate.
+//!
+//! # Dispatch
+//!
+//! Each network thread keeps, per worker, the requests it has outstanding
+//! there and a moving average (α = 1/8) of the service time the worker's
+//! replies report. `enqueue` draws two workers and sends to the one with
+//! the smaller predicted backlog, (outstanding + 1) × average service time
+//! (power of two choices), skips a full worker, and returns
+//! [`EnqueueError::Full`] (back-pressure, never a spin) when every worker
+//! is full. A worker is full when its signal table has no free slot (the
+//! requests queued at it or in flight there, from all network threads,
+//! reach [`WorkerConfig::slots`]) or its ring from this network thread is.
+//!
+//! # Guarantees
+//!
+//! - **Every request is answered once.** A request `enqueue` accepted gets
+//!   exactly one [`Reply`]: [`Outcome::Done`], [`Cancelled`](Outcome::Cancelled),
+//!   [`Panicked`](Outcome::Panicked) or [`Unstarted`](Outcome::Unstarted);
+//!   one it refused is handed back in the error. Its ticket stays valid
+//!   for signals until the network thread takes the reply.
+//! - **No thread is needed to make progress on a full ring**: the reply
+//!   ring of a link holds as many replies as the worker's table has slots,
+//!   so a worker never waits for a network thread.
+//! - **System calls**: none while both sides are busy; a network thread's
+//!   push wakes a sleeping worker with one futex wake, a worker's reply
+//!   wakes a sleeping network thread likewise.
+//! - **Panics** in a handler or a future are caught ([`Outcome::Panicked`]);
+//!   the worker goes on with the other requests.
+//! - **Signals** are lock-free and async-signal-safe to raise (see
+//!   [`SignalTable::raise`](crate::signal::SignalTable::raise)).
+//!
+//! ```
+//! use handoff::signal::Action;
+//! use handoff::worker::{self, Kill, Outcome, Pool, PoolConfig};
+//!
+//! // Two network threads, two workers; the handler doubles numbers.
+//! let config = PoolConfig::new(2, 2);
+//! let (pool, networks) = Pool::spawn(config, worker::from_sync_fn(|n: u64, _cx| n * 2))?;
+//! let threads: Vec<_> = networks
+//!     .into_iter()
+//!     .map(|mut net| {
+//!         std::thread::spawn(move || {
+//!             for n in 0..100 {
+//!                 net.enqueue(n).unwrap();
+//!             }
+//!             let mut sum = 0;
+//!             while let Some(reply) = net.reply_blocking() {
+//!                 sum += reply.outcome.done().unwrap();
+//!             }
+//!             sum
+//!         })
+//!     })
+//!     .collect();
+//! for t in threads {
+//!     assert_eq!(t.join().unwrap(), 9900);
+//! }
+//! pool.kill(Kill::Graceful).unwrap();
+//! let stats = pool.join();
+//! assert_eq!(stats.iter().map(|s| s.completed).sum::<u64>(), 200);
+//! # Ok::<(), handoff::worker::SpawnError>(())
+//! ```
+
+mod config;
+mod error;
+mod executor;
+mod handler;
+mod network;
+mod pool;
+mod reply;
+mod single;
+
+pub use config::{PoolConfig, WorkerConfig};
+pub use error::{EnqueueError, KillError, SpawnError};
+pub use handler::{
+    from_fn, from_sync_fn, FnHandler, Handler, RequestContext, Signalled, SyncFnHandler,
+};
+pub use network::Network;
+pub use pool::{Pool, Signaller};
+pub use reply::{Outcome, Reply, WorkerStats};
+pub use single::Worker;
+
+use crate::signal;
+
+/// Names one enqueued request: which executor runs it (a worker, or in
+/// inline mode a network thread) and its [`signal::Ticket`] there. `Copy`;
+/// a ticket whose request has been answered (or that comes from another
+/// pool) is stale, and signalling it does nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Ticket {
+    executor: u32,
+    inner: signal::Ticket,
+}
+
+impl Ticket {
+    /// The worker (or in inline mode the network thread) the request went
+    /// to, as an index into [`Pool::stats`].
+    pub fn worker(&self) -> usize {
+        self.executor as usize
+    }
+
+    /// The request's ticket in that worker's signal table.
+    pub fn signal_ticket(&self) -> signal::Ticket {
+        self.inner
+    }
+}
+
+/// How [`Pool::kill`] stops the workers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kill {
+    /// Refuse new requests; finish everything queued and in flight, deliver
+    /// every reply, then exit.
+    Graceful,
+    /// Refuse new requests; cancel what is in flight (its futures are
+    /// dropped, [`Outcome::Cancelled`]), hand back what is queued
+    /// ([`Outcome::Unstarted`]), then exit.
+    Now,
+}

@@ -1,0 +1,149 @@
+//! One worker thread and the one network thread that feeds it, in one
+//! handle.
+
+use core::fmt;
+use std::time::Duration;
+
+use super::config::{PoolConfig, WorkerConfig};
+use super::error::{EnqueueError, KillError, SpawnError};
+use super::handler::Handler;
+use super::network::Network;
+use super::pool::{Pool, Signaller};
+use super::reply::{Reply, WorkerStats};
+use super::{Kill, Ticket};
+use crate::park::ParkStats;
+use crate::signal::{Action, Raised};
+
+/// A worker thread fed by the thread that owns this handle: the design's
+/// `create` / `enqueue` / `signal` / `kill`. A [`Pool`] of one network
+/// thread and one worker; use a pool for more of either.
+///
+/// ```
+/// use handoff::signal::Action;
+/// use handoff::worker::{self, Kill, Outcome, Worker, WorkerConfig};
+///
+/// let handler = worker::from_fn(|n: u64, cx: worker::RequestContext| async move {
+///     if n == 0 {
+///         cx.signalled().await; // waits until told
+///     }
+///     n
+/// });
+/// let mut w = Worker::spawn(WorkerConfig::new().name("demo"), handler)?;
+/// let slow = w.enqueue(0).unwrap();
+/// let quick = w.enqueue(7).unwrap();
+/// let reply = w.reply_blocking().unwrap();
+/// assert_eq!((reply.ticket, reply.outcome.done()), (quick, Some(7)));
+/// w.signal(slow, Action::Cancel);
+/// assert!(matches!(w.reply_blocking().unwrap().outcome, Outcome::Cancelled));
+/// w.kill(Kill::Graceful).unwrap();
+/// let (stats, leftover) = w.join();
+/// assert_eq!((stats.completed, stats.cancelled, leftover.len()), (1, 1, 0));
+/// # Ok::<(), handoff::worker::SpawnError>(())
+/// ```
+pub struct Worker<Req, Rep> {
+    pool: Pool<Req, Rep>,
+    network: Network<Req, Rep>,
+}
+
+impl<Req: Send + 'static, Rep: Send + 'static> Worker<Req, Rep> {
+    /// Starts the worker thread.
+    ///
+    /// # Errors
+    ///
+    /// [`SpawnError`] for a zero or absurd size in `config`, a CPU it
+    /// cannot pin to, or a thread the system refused.
+    pub fn spawn<H>(config: WorkerConfig, handler: H) -> Result<Self, SpawnError>
+    where
+        H: Handler<Req, Reply = Rep>,
+    {
+        let mut handler = Some(handler);
+        let (pool, networks) = Pool::spawn_with(PoolConfig::new(1, 1).worker(config), &mut || {
+            handler.take().expect("one worker, one handler")
+        })?;
+        let network = networks.into_iter().next().expect("one network thread");
+        Ok(Self { pool, network })
+    }
+}
+
+impl<Req, Rep> Worker<Req, Rep> {
+    /// Enqueues a request; see [`Network::enqueue`].
+    ///
+    /// # Errors
+    ///
+    /// The request is handed back when the worker is full or killed.
+    pub fn enqueue(&mut self, request: Req) -> Result<Ticket, EnqueueError<Req>> {
+        self.network.enqueue(request)
+    }
+
+    /// Raises `action` on a request; see [`Signaller::signal`].
+    pub fn signal(&self, ticket: Ticket, action: Action) -> Raised {
+        self.network.signal(ticket, action)
+    }
+
+    /// A handle that signals this worker's requests from any thread.
+    pub fn signaller(&self) -> Signaller {
+        self.network.signaller()
+    }
+
+    /// Takes a reply if one is there.
+    pub fn try_reply(&mut self) -> Option<Reply<Req, Rep>> {
+        self.network.try_reply()
+    }
+
+    /// Waits for a reply; `None` at once if nothing is outstanding.
+    pub fn reply_blocking(&mut self) -> Option<Reply<Req, Rep>> {
+        self.network.reply_blocking()
+    }
+
+    /// Waits for a reply at most `timeout`.
+    pub fn reply_timeout(&mut self, timeout: Duration) -> Option<Reply<Req, Rep>> {
+        self.network.reply_timeout(timeout)
+    }
+
+    /// Requests whose replies were not taken yet.
+    pub fn outstanding(&self) -> usize {
+        self.network.outstanding()
+    }
+
+    /// Kills the worker; see [`Pool::kill`].
+    ///
+    /// # Errors
+    ///
+    /// [`KillError`] when killed that way (or `Now`) already.
+    pub fn kill(&self, how: Kill) -> Result<(), KillError> {
+        self.pool.kill(how)
+    }
+
+    /// The worker's statistics so far.
+    pub fn stats(&self) -> WorkerStats {
+        self.pool.stats()[0]
+    }
+
+    /// How often this (network) side slept waiting for replies.
+    pub fn park_stats(&self) -> ParkStats {
+        self.network.park_stats()
+    }
+
+    /// Kills the worker gracefully unless it was killed already, waits for
+    /// it to exit, and returns its statistics with every reply not taken
+    /// yet: with either kill, every request enqueued is answered, in the
+    /// replies taken before or in these.
+    pub fn join(mut self) -> (WorkerStats, Vec<Reply<Req, Rep>>) {
+        let _ = self.pool.kill(Kill::Graceful);
+        let stats = self.pool.join();
+        let mut replies = Vec::new();
+        while let Some(reply) = self.network.try_reply() {
+            replies.push(reply);
+        }
+        (stats[0], replies)
+    }
+}
+
+impl<Req, Rep> fmt::Debug for Worker<Req, Rep> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Worker")
+            .field("pool", &self.pool)
+            .field("network", &self.network)
+            .finish()
+    }
+}
