@@ -111,7 +111,7 @@ pub use handler::{
     from_fn, from_sync_fn, FnHandler, Handler, RequestContext, Signalled, SyncFnHandler,
 };
 pub use network::Network;
-pub use pool::{Pool, Signaller};
+pub use pool::{Killer, Pool, Signaller};
 pub use reply::{Outcome, Reply, WorkerStats};
 pub use single::Worker;
 

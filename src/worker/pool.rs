@@ -95,6 +95,40 @@ impl Control {
     }
 }
 
+/// Kills a pool from any thread: `Clone`, `Send` and `Sync`; see
+/// [`Pool::kill`].
+///
+/// ```
+/// use handoff::worker::{self, Kill, Pool, PoolConfig};
+///
+/// let (pool, _nets) = Pool::spawn(PoolConfig::new(1, 1), worker::from_sync_fn(|(), _| ()))?;
+/// let killer = pool.killer();
+/// std::thread::spawn(move || killer.kill(Kill::Graceful).unwrap()).join().unwrap();
+/// assert!(pool.kill(Kill::Graceful).is_err()); // killed already
+/// # Ok::<(), handoff::worker::SpawnError>(())
+/// ```
+#[derive(Clone)]
+pub struct Killer {
+    control: Arc<Control>,
+}
+
+impl Killer {
+    /// Kills the pool; see [`Pool::kill`].
+    ///
+    /// # Errors
+    ///
+    /// [`KillError`] when killed that way (or `Now`) already.
+    pub fn kill(&self, how: Kill) -> Result<(), KillError> {
+        self.control.kill(how)
+    }
+}
+
+impl fmt::Debug for Killer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Killer").finish_non_exhaustive()
+    }
+}
+
 /// A link's "an enqueue is between its kill check and its push" flag.
 pub(crate) type Flag = Arc<CachePadded<AtomicBool>>;
 
@@ -396,6 +430,13 @@ impl<Req, Rep> Pool<Req, Rep> {
         self.signaller.clone()
     }
 
+    /// A handle that kills this pool from any thread.
+    pub fn killer(&self) -> Killer {
+        Killer {
+            control: Arc::clone(&self.control),
+        }
+    }
+
     /// Worker threads (0 in inline mode).
     pub fn workers(&self) -> usize {
         self.threads.len()
@@ -523,6 +564,10 @@ impl<Req, H: Handler<Req>> WorkerThread<Req, H> {
             if drained && (mode == GRACEFUL || all_gone(&requests)) {
                 break;
             }
+            // Work that `wait` sees may not be poppable yet (a raise that
+            // claimed its place in the signal queue but has not written it):
+            // a spin hint before looking again (a yield under loom).
+            spin_loop();
             parker.wait(|| {
                 let work = control.state() != mode
                     || exec.has_work()

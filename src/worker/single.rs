@@ -8,7 +8,7 @@ use super::config::{PoolConfig, WorkerConfig};
 use super::error::{EnqueueError, KillError, SpawnError};
 use super::handler::Handler;
 use super::network::Network;
-use super::pool::{Pool, Signaller};
+use super::pool::{Killer, Pool, Signaller};
 use super::reply::{Reply, WorkerStats};
 use super::{Kill, Ticket};
 use crate::park::ParkStats;
@@ -112,6 +112,11 @@ impl<Req, Rep> Worker<Req, Rep> {
     /// [`KillError`] when killed that way (or `Now`) already.
     pub fn kill(&self, how: Kill) -> Result<(), KillError> {
         self.pool.kill(how)
+    }
+
+    /// A handle that kills the worker from any thread.
+    pub fn killer(&self) -> Killer {
+        self.pool.killer()
     }
 
     /// The worker's statistics so far.
