@@ -18,7 +18,7 @@
 //! part of it.
 
 pub mod compare;
-mod cpu;
+pub mod cpu;
 pub mod stats;
 mod wait;
 

@@ -259,9 +259,16 @@ impl SignalTable {
         let shared = &*self.shared;
         let words = shared.free.len();
         // ordering: Relaxed; only where to look first.
-        let first = shared.hint.load(Ordering::Relaxed) % words;
+        // The hint is always below `words`: it is only ever set to a `w`.
+        let first = shared.hint.load(Ordering::Relaxed);
+        debug_assert!(first < words);
         for k in 0..words {
-            let w = (first + k) % words;
+            // (first + k) % words, without a division.
+            let w = if first + k < words {
+                first + k
+            } else {
+                first + k - words
+            };
             // ordering: Relaxed; a guess, checked by the fetch_and below.
             let mut seen = shared.free[w].load(Ordering::Relaxed);
             while seen != 0 {

@@ -78,11 +78,15 @@ where
     Req: Send,
     H: Handler<Req>,
 {
+    // The network thread does other things between calls: each reads the
+    // clock afresh.
     fn start(&mut self, envelope: Envelope<Req>, sink: Sink<'_, Req, H::Reply>) {
+        self.pause();
         Executor::start(self, envelope, 0, sink);
     }
 
     fn run(&mut self, mode: u32, sink: Sink<'_, Req, H::Reply>) -> bool {
+        self.pause();
         if mode == NOW {
             let any = self.in_flight() > 0;
             self.cancel_all(sink);

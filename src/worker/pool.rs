@@ -411,8 +411,13 @@ impl<Req, Rep> Pool<Req, Rep> {
     /// If a worker thread panicked outside a handler (a bug in this crate;
     /// handler panics are caught and replied as
     /// [`Outcome::Panicked`](super::Outcome::Panicked)).
-    pub fn join(self) -> Vec<WorkerStats> {
-        for thread in self.threads {
+    pub fn join(mut self) -> Vec<WorkerStats> {
+        self.join_threads()
+    }
+
+    /// [`join`](Self::join) for owners that cannot give the pool away.
+    pub(crate) fn join_threads(&mut self) -> Vec<WorkerStats> {
+        for thread in self.threads.drain(..) {
             if let Err(panic) = thread.join() {
                 std::panic::resume_unwind(panic);
             }
@@ -549,6 +554,11 @@ impl<Req, H: Handler<Req>> WorkerThread<Req, H> {
             let mut busy = exec.run_signals(&mut sink);
             for (origin, ring) in requests.iter_mut().enumerate() {
                 for _ in 0..BATCH {
+                    // A kill stops the batch: under `Kill::Now` the rest
+                    // must be handed back, not run.
+                    if control.state() != mode {
+                        break;
+                    }
                     let Some(envelope) = ring.pop() else {
                         break;
                     };
@@ -568,6 +578,7 @@ impl<Req, H: Handler<Req>> WorkerThread<Req, H> {
             // claimed its place in the signal queue but has not written it):
             // a spin hint before looking again (a yield under loom).
             spin_loop();
+            exec.pause();
             parker.wait(|| {
                 let work = control.state() != mode
                     || exec.has_work()

@@ -16,7 +16,8 @@ use crate::signal::{Action, Raised};
 
 /// A worker thread fed by the thread that owns this handle: the design's
 /// `create` / `enqueue` / `signal` / `kill`. A [`Pool`] of one network
-/// thread and one worker; use a pool for more of either.
+/// thread and one worker; use a pool for more of either. Dropping it kills
+/// the worker [`Kill::Now`] and waits for its thread.
 ///
 /// ```
 /// use handoff::signal::Action;
@@ -135,12 +136,22 @@ impl<Req, Rep> Worker<Req, Rep> {
     /// replies taken before or in these.
     pub fn join(mut self) -> (WorkerStats, Vec<Reply<Req, Rep>>) {
         let _ = self.pool.kill(Kill::Graceful);
-        let stats = self.pool.join();
+        let stats = self.pool.join_threads();
         let mut replies = Vec::new();
         while let Some(reply) = self.network.try_reply() {
             replies.push(reply);
         }
         (stats[0], replies)
+    }
+}
+
+impl<Req, Rep> Drop for Worker<Req, Rep> {
+    /// Nobody can take replies any more: kills the worker [`Kill::Now`]
+    /// (unless [`join`](Worker::join) ran) and waits for its thread, so no
+    /// thread outlives the handle.
+    fn drop(&mut self) {
+        let _ = self.pool.kill(Kill::Now);
+        self.pool.join_threads();
     }
 }
 

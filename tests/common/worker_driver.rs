@@ -140,22 +140,17 @@ impl Model {
     }
 }
 
-fn handler(
-    (kind, _id): Request,
-    cx: RequestContext,
-) -> impl std::future::Future<Output = Actions> + Send + 'static {
-    async move {
-        match kind {
-            0 => Actions::EMPTY,
-            1 => {
-                let mut seen = Actions::EMPTY;
-                while !(seen.contains(Action::Dup) || seen.contains(Action::Timeout)) {
-                    seen |= cx.signalled().await;
-                }
-                seen
+async fn handler((kind, _id): Request, cx: RequestContext) -> Actions {
+    match kind {
+        0 => Actions::EMPTY,
+        1 => {
+            let mut seen = Actions::EMPTY;
+            while !(seen.contains(Action::Dup) || seen.contains(Action::Timeout)) {
+                seen |= cx.signalled().await;
             }
-            _ => std::future::pending().await,
+            seen
         }
+        _ => std::future::pending().await,
     }
 }
 
