@@ -15,6 +15,10 @@
 //! - [`signal`]: per-request signal slots. `raise(ticket, action)` from any
 //!   thread or a signal handler reaches the request it was meant for or is
 //!   reported stale; the worker finds signalled requests in O(1) each.
+//! - [`worker`]: the threading API built on them. `Worker::spawn`,
+//!   `enqueue`, `signal`, `kill`; async request handlers; a pool of network
+//!   threads × workers with self-clocking dispatch; replies with timing;
+//!   an inline mode with no hand-off.
 //!
 //! # Example
 //!
@@ -59,6 +63,12 @@
 //!   visible to the thread that pops that item (a happens-before edge per
 //!   item). Items come out in the order they went in (for [`mpsc`], each
 //!   producer's items in that producer's order).
+//! - **Workers** ([`worker`]): every request `enqueue` accepts gets
+//!   exactly one reply (done, cancelled, panicked, or handed back by
+//!   `Kill::Now`), one it refuses is handed back; `Cancel` drops the
+//!   request's future; handler panics are caught; a graceful kill answers
+//!   everything queued and in flight. Raising a signal
+//!   ([`worker::Signaller::signal`]) is async-signal-safe.
 //! - **Ownership.** Every item pushed is either popped exactly once or
 //!   dropped exactly once when the last half of its ring is dropped. A
 //!   refused push hands the value back ([`PushError::Full`], or

@@ -8,7 +8,7 @@
 //!   network thread. Each network thread has its own SPSC ring to every
 //!   worker and one back from it, so every ring keeps a single producer.
 //! - [`Network::enqueue`] picks a worker (see *Dispatch*), starts the
-//!   request in that worker's [`signal`](crate::signal) table and pushes it;
+//!   request in that worker's [`signal`] table and pushes it;
 //!   it returns the request's [`Ticket`], or hands the request back
 //!   ([`EnqueueError`]).
 //! - [`signal`](Network::signal) (also [`Signaller::signal`] from any
