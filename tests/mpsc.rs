@@ -242,22 +242,22 @@ fn stress(producers: u64, per_producer: u64, capacity: usize, batch: bool) {
 
 #[test]
 fn stress_two_producers() {
-    stress(2, scaled(2_000_000, 300), 1024, false);
+    stress(2, scaled(2_000_000, 150), 1024, false);
 }
 
 #[test]
 fn stress_four_producers_small_ring() {
-    stress(4, scaled(250_000, 100), 3, false);
+    stress(4, scaled(250_000, 50), 3, false);
 }
 
 #[test]
 fn stress_batch_pops() {
-    stress(3, scaled(1_000_000, 200), 64, true);
+    stress(3, scaled(1_000_000, 100), 64, true);
 }
 
 #[test]
 fn stress_drop_accounting_consumer_leaves_early() {
-    let n = scaled(100_000, 300);
+    let n = scaled(100_000, 150);
     let drops = Drops::new();
     let (tx, mut rx) = mpsc::channel::<Tracked>(32);
     thread::scope(|s| {

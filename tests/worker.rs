@@ -224,7 +224,7 @@ fn an_async_request_is_woken_from_another_thread() {
 
 #[test]
 fn a_panicking_handler_is_reported_and_the_pool_goes_on() {
-    let n = scaled(400, 20);
+    let n = scaled(400, 12);
     // Panics in `call` for multiples of 7, in the future's poll for
     // multiples of 11; everything else answers.
     let handler = worker::from_fn(|x: u64, _cx| {
@@ -278,7 +278,7 @@ fn a_panicking_handler_is_reported_and_the_pool_goes_on() {
 
 #[test]
 fn a_graceful_kill_answers_thousands_queued() {
-    let n = scaled(4000, 40) as usize;
+    let n = scaled(4000, 20) as usize;
     let gate = Arc::new(AtomicBool::new(false));
     let g = Arc::clone(&gate);
     let handler = worker::from_sync_fn(move |x: usize, _: &RequestContext| {
@@ -318,7 +318,7 @@ fn a_graceful_kill_answers_thousands_queued() {
 #[test]
 fn kill_now_is_prompt_and_leaks_nothing() {
     let drops = Drops::new();
-    let n = scaled(2000, 30);
+    let n = scaled(2000, 16);
     // Even requests wait forever (holding their request); odd ones answer.
     let handler = worker::from_fn(|t: Tracked, _cx| async move {
         if t.id % 2 == 0 {
@@ -382,7 +382,7 @@ fn kill_now_is_prompt_and_leaks_nothing() {
 #[test]
 fn every_item_crosses_many_networks_and_workers_once() {
     let drops = Drops::new();
-    let per_net = scaled(5000, 40);
+    let per_net = scaled(5000, 16);
     let handler = worker::from_sync_fn(|t: Tracked, _: &RequestContext| t);
     let config = PoolConfig::new(3, 2).worker(WorkerConfig::new().slots(64).queue_capacity(16));
     let (pool, nets) = Pool::spawn(config, handler).unwrap();
@@ -588,7 +588,7 @@ fn inline_mode_has_the_same_semantics() {
 #[test]
 fn inline_mode_answers_every_item_once() {
     let drops = Drops::new();
-    let n = scaled(3000, 50);
+    let n = scaled(3000, 20);
     let handler = worker::from_sync_fn(|t: Tracked, _: &RequestContext| t);
     let (pool, mut nets) = Pool::spawn(PoolConfig::new(1, 0), handler).unwrap();
     let net = &mut nets[0];

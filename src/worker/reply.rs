@@ -104,9 +104,14 @@ pub struct WorkerStats {
     pub unstarted: u64,
     /// Time spent polling requests.
     pub busy: Duration,
-    /// Times the worker went to sleep (each one system call).
+    /// Times the worker went to sleep (each one system call). Read while
+    /// the worker runs, it is brought up to date each time the worker wakes
+    /// (a sleep in progress is not counted yet). Always 0 in inline mode:
+    /// there the network thread waits, see
+    /// [`Network::park_stats`](super::Network::park_stats).
     pub sleeps: u64,
-    /// Wake-ups issued to the worker (each one system call).
+    /// Wake-ups issued to the worker (each one system call); brought up to
+    /// date like `sleeps`.
     pub wakes: u64,
 }
 
