@@ -34,7 +34,7 @@ fn op() -> impl Strategy<Value = Op> {
 
 fn config() -> ProptestConfig {
     ProptestConfig {
-        cases: if cfg!(miri) { 8 } else { 512 },
+        cases: if cfg!(miri) { 5 } else { 512 },
         failure_persistence: if cfg!(miri) {
             None
         } else {

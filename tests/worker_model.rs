@@ -23,7 +23,7 @@ fn op() -> impl Strategy<Value = Op> {
 
 fn config() -> ProptestConfig {
     ProptestConfig {
-        cases: if cfg!(miri) { 6 } else { 512 },
+        cases: if cfg!(miri) { 4 } else { 512 },
         failure_persistence: if cfg!(miri) {
             None
         } else {
