@@ -418,11 +418,11 @@ fn drop_future<F>(slot: &mut Option<F>) {
         return;
     };
     let future: *mut F = future;
-    // SAFETY: `future` points to a live, pinned `F` that nobody else
-    // borrows; it is dropped exactly once, where it is (the unwinding drop
-    // glue counts a panicking drop as done), and `slot` is overwritten
-    // without dropping right after.
-    let _ = catch_unwind(AssertUnwindSafe(|| unsafe { ptr::drop_in_place(future) }));
+    // It is dropped exactly once, where it is (the unwinding drop glue
+    // counts a panicking drop as done); `slot` is overwritten right after.
+    // SAFETY: `future` points to a live, pinned `F` nobody else borrows.
+    let drop_it = || unsafe { ptr::drop_in_place(future) };
+    let _ = catch_unwind(AssertUnwindSafe(drop_it));
     // SAFETY: the `F` inside was dropped above; writing `None` over it
     // without dropping the old value is what must happen next.
     unsafe { ptr::write(slot, None) };

@@ -586,25 +586,9 @@ impl<Req, H: Handler<Req>> WorkerThread<Req, H> {
                     || (exec.in_flight() == 0 && all_gone(&requests));
                 work.then_some(())
             });
-            let parked = parker.stats();
-            let stats = exec.stats();
-            // ordering: Relaxed; reports (see `StatsCell`).
-            stats
-                .sleeps
-                .store(parked.sleeps, std::sync::atomic::Ordering::Relaxed);
-            stats
-                .wakes
-                .store(parked.wakes, std::sync::atomic::Ordering::Relaxed);
+            exec.stats().record_parking(parker.stats());
         }
-        let parked = parker.stats();
-        let stats = exec.stats();
-        // ordering: Relaxed; reports (see `StatsCell`).
-        stats
-            .sleeps
-            .store(parked.sleeps, std::sync::atomic::Ordering::Relaxed);
-        stats
-            .wakes
-            .store(parked.wakes, std::sync::atomic::Ordering::Relaxed);
+        exec.stats().record_parking(parker.stats());
     }
 }
 

@@ -148,6 +148,14 @@ pub(crate) fn bump(counter: &AtomicU64, by: u64) {
 }
 
 impl StatsCell {
+    /// Copies the worker parker's counters (which other threads' wakes
+    /// also write) into the report.
+    pub(crate) fn record_parking(&self, parked: crate::park::ParkStats) {
+        // ordering: Relaxed; see `bump`.
+        self.sleeps.store(parked.sleeps, Ordering::Relaxed);
+        self.wakes.store(parked.wakes, Ordering::Relaxed);
+    }
+
     pub(crate) fn snapshot(&self) -> WorkerStats {
         // ordering: Relaxed; see `bump`.
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
