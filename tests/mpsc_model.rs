@@ -2,6 +2,9 @@
 //! with several producer handles that come and go.
 #![cfg(not(loom))]
 
+#[path = "common/proptest_config.rs"]
+mod proptest_config;
+
 mod common;
 
 use std::collections::VecDeque;
@@ -35,24 +38,12 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: if cfg!(miri) { 5 } else { 512 },
-        failure_persistence: if cfg!(miri) {
-            None
-        } else {
-            ProptestConfig::default().failure_persistence
-        },
-        ..ProptestConfig::default()
-    }
-}
-
 fn ops() -> impl Strategy<Value = Vec<Op>> {
     proptest::collection::vec(op(), 0..if cfg!(miri) { 40 } else { 300 })
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(proptest_config::config(5))]
 
     /// Every operation's result, the lengths, closing in both directions,
     /// and every item dropped exactly once however the handles go.

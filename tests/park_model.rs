@@ -6,6 +6,8 @@
 
 #[path = "common/park_driver.rs"]
 mod park_driver;
+#[path = "common/proptest_config.rs"]
+mod proptest_config;
 
 use park_driver::Op;
 use proptest::prelude::*;
@@ -23,20 +25,8 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: if cfg!(miri) { 5 } else { 512 },
-        failure_persistence: if cfg!(miri) {
-            None
-        } else {
-            ProptestConfig::default().failure_persistence
-        },
-        ..ProptestConfig::default()
-    }
-}
-
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(proptest_config::config(5))]
 
     #[test]
     fn matches_the_model(

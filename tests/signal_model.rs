@@ -3,6 +3,9 @@
 //! model.
 #![cfg(not(loom))]
 
+#[path = "common/proptest_config.rs"]
+mod proptest_config;
+
 #[path = "common/signal_driver.rs"]
 mod signal_driver;
 
@@ -21,20 +24,8 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: if cfg!(miri) { 5 } else { 512 },
-        failure_persistence: if cfg!(miri) {
-            None
-        } else {
-            ProptestConfig::default().failure_persistence
-        },
-        ..ProptestConfig::default()
-    }
-}
-
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(proptest_config::config(5))]
 
     #[test]
     fn matches_the_model(

@@ -1,6 +1,9 @@
 //! Random operation sequences on the SPSC ring against a `VecDeque` model.
 #![cfg(not(loom))]
 
+#[path = "common/proptest_config.rs"]
+mod proptest_config;
+
 mod common;
 
 use std::collections::VecDeque;
@@ -32,24 +35,12 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: if cfg!(miri) { 5 } else { 512 },
-        failure_persistence: if cfg!(miri) {
-            None
-        } else {
-            ProptestConfig::default().failure_persistence
-        },
-        ..ProptestConfig::default()
-    }
-}
-
 fn ops() -> impl Strategy<Value = Vec<Op>> {
     proptest::collection::vec(op(), 0..if cfg!(miri) { 40 } else { 300 })
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(proptest_config::config(5))]
 
     /// `Copy` items through every operation, checking each result and the
     /// lengths seen from both halves.

@@ -4,6 +4,9 @@
 //! executor.
 #![cfg(not(loom))]
 
+#[path = "common/proptest_config.rs"]
+mod proptest_config;
+
 #[path = "common/worker_driver.rs"]
 mod worker_driver;
 
@@ -21,20 +24,8 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: if cfg!(miri) { 4 } else { 512 },
-        failure_persistence: if cfg!(miri) {
-            None
-        } else {
-            ProptestConfig::default().failure_persistence
-        },
-        ..ProptestConfig::default()
-    }
-}
-
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(proptest_config::config(4))]
 
     #[test]
     fn matches_the_model(
