@@ -19,6 +19,10 @@
 //!   `enqueue`, `signal`, `kill`; async request handlers; a pool of network
 //!   threads × workers with self-clocking dispatch; replies with timing;
 //!   an inline mode with no hand-off.
+//! - [`write`](mod@write): per-connection write contexts. Any worker `submit`s a reply
+//!   frame; whoever holds the context writes everything queued (one
+//!   `writev` for many frames) and lets go; after `WouldBlock` the event
+//!   loop's `on_writable` resumes at the exact byte. No writer thread.
 //!
 //! # Example
 //!
@@ -69,6 +73,12 @@
 //!   request's future; handler panics are caught; a graceful kill answers
 //!   everything queued and in flight. Raising a signal
 //!   ([`worker::Signaller::signal`]) is async-signal-safe.
+//! - **Write contexts** ([`write`](mod@write)): a frame is written whole, once, never
+//!   interleaved with another; one thread's frames in its order; an
+//!   accepted frame is written or, if the connection fails, kept for
+//!   `take_unsent`; a refused one comes back (`Full` is back-pressure on
+//!   pending bytes); no frame is left queued in a context nobody holds;
+//!   `submit` never waits for another thread or for the socket.
 //! - **Ownership.** Every item pushed is either popped exactly once or
 //!   dropped exactly once when the last half of its ring is dropped. A
 //!   refused push hands the value back ([`PushError::Full`], or
@@ -119,6 +129,7 @@ pub mod signal;
 mod slot;
 pub mod spsc;
 pub mod worker;
+pub mod write;
 
 pub use error::{CapacityError, PopError, PushError};
 

@@ -63,6 +63,16 @@ impl<T> Producer<T> {
     /// ```
     #[inline]
     pub fn push(&self, value: T) -> Result<(), PushError<T>> {
+        self.push_unnotified(value)?;
+        self.shared.rx_wake.notify();
+        Ok(())
+    }
+
+    /// [`push`](Self::push) without waking the consumer: for a consumer
+    /// that never parks (the write context's holder pops only while it
+    /// holds the context), which saves the wake-up check.
+    #[inline]
+    pub(crate) fn push_unnotified(&self, value: T) -> Result<(), PushError<T>> {
         // ordering: Relaxed; no memory is read on the strength of the flag,
         // and an item pushed while the consumer drops is dropped with the
         // ring.
@@ -99,7 +109,6 @@ impl<T> Producer<T> {
                         // ordering: Release publishes the value to the
                         // consumer, which reads the stamp with Acquire.
                         slot.stamp.store(tail.wrapping_add(1), Release);
-                        self.shared.rx_wake.notify();
                         return Ok(());
                     }
                     Err(current) => {
