@@ -76,7 +76,6 @@ fn main() {}
 mod bench {
     use std::collections::HashMap;
     use std::env;
-    use std::io::Write as _;
     use std::sync::{Arc, Barrier};
     use std::thread;
     use std::time::{Duration, Instant};
@@ -785,12 +784,7 @@ mod bench {
                 });
             }
             if !quick {
-                eprint!(
-                    "\rround {}/{rounds} ({:.0} s)",
-                    round + 1,
-                    started.elapsed().as_secs_f64()
-                );
-                let _ = std::io::stderr().flush();
+                super::harness::progress(round, rounds, started);
             }
         }
         if !quick {
@@ -895,18 +889,9 @@ mod bench {
             2.0 * clock,
             med(&sat[0], |s| s.ns_per_request),
         );
-        if let (Some(before), Some(after)) = (cpu_before, CpuTimes::now()) {
-            let other = after.other_share_since(&before);
-            println!(
-                "Other processes used {:.0}% of the machine's CPU time during the run{}",
-                other * 100.0,
-                if other > 0.05 {
-                    ": the numbers are disturbed (the pipelines' threads want every core), \
-                     rerun on a quiet machine."
-                } else {
-                    "."
-                }
-            );
-        }
+        super::harness::cpu::report_other_load(
+            cpu_before,
+            "the pipelines' threads want every core",
+        );
     }
 }

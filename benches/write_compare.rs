@@ -1275,12 +1275,7 @@ mod bench {
                 }
             }
             if !quick {
-                eprint!(
-                    "\rround {}/{rounds} ({:.0} s)",
-                    round + 1,
-                    started.elapsed().as_secs_f64()
-                );
-                let _ = std::io::stderr().flush();
+                super::harness::progress(round, rounds, started);
             }
         }
         if !quick {
@@ -1458,18 +1453,9 @@ mod bench {
                 "autotuned".into()
             },
         );
-        if let (Some(before), Some(after)) = (cpu_before, CpuTimes::now()) {
-            let other = after.other_share_since(&before);
-            println!(
-                "Other processes used {:.0}% of the machine's CPU time during the run{}",
-                other * 100.0,
-                if other > 0.05 {
-                    ": the numbers are disturbed (clients, workers and writers want every \
-                     core), rerun on a quiet machine."
-                } else {
-                    "."
-                }
-            );
-        }
+        super::harness::cpu::report_other_load(
+            cpu_before,
+            "clients, workers and writers want every core",
+        );
     }
 }

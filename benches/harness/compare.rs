@@ -15,7 +15,6 @@
 //! it run.
 
 use std::env;
-use std::io::Write as _;
 use std::time::Instant;
 
 use super::cpu::CpuTimes;
@@ -176,12 +175,7 @@ impl<S: Scenario> Compare<S> {
                 row.ns.push(ns);
             }
             if !mode.quick {
-                eprint!(
-                    "\rround {}/{rounds} ({:.0} s)",
-                    round + 1,
-                    started.elapsed().as_secs_f64()
-                );
-                let _ = std::io::stderr().flush();
+                super::progress(round, rounds, started);
             }
         }
         if !mode.quick {
@@ -189,21 +183,7 @@ impl<S: Scenario> Compare<S> {
         }
 
         self.print_table(&rows, rounds);
-        if let (Some(before), Some(after)) = (cpu_before, CpuTimes::now()) {
-            let other = after.other_share_since(&before);
-            println!(
-                "Other processes used {:.0}% of the machine's CPU time during the run{}",
-                other * 100.0,
-                if other > 0.05 {
-                    format!(
-                        ": the numbers are disturbed ({}), rerun on a quiet machine.",
-                        self.disturbed
-                    )
-                } else {
-                    ".".into()
-                }
-            );
-        }
+        super::cpu::report_other_load(cpu_before, self.disturbed);
     }
 
     /// Rounds and operation counts: one round and the quick counts in quick

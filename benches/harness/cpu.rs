@@ -47,3 +47,24 @@ impl CpuTimes {
         busy.saturating_sub(own) as f64 / total
     }
 }
+
+/// Prints how much of the machine's CPU time other processes used since
+/// `before` (when `/proc` can tell), and, above 5 %, that the numbers are
+/// disturbed because `why` (what wants every core).
+pub fn report_other_load(before: Option<CpuTimes>, why: &str) {
+    if let (Some(before), Some(after)) = (before, CpuTimes::now()) {
+        let other = after.other_share_since(&before);
+        if other > 0.05 {
+            println!(
+                "Other processes used {:.0}% of the machine's CPU time during the run: \
+                 the numbers are disturbed ({why}), rerun on a quiet machine.",
+                other * 100.0
+            );
+        } else {
+            println!(
+                "Other processes used {:.0}% of the machine's CPU time during the run.",
+                other * 100.0
+            );
+        }
+    }
+}

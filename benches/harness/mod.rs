@@ -22,7 +22,8 @@ pub mod cpu;
 pub mod stats;
 mod wait;
 
-use std::time::Duration;
+use std::io::Write;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 
@@ -95,4 +96,15 @@ pub fn criterion_config(sample_size: usize, warm_up: Duration, measurement: Dura
         .sample_size(sample_size)
         .warm_up_time(warm_up)
         .measurement_time(measurement)
+}
+
+/// The progress line of a full run: which round is done, and the time so
+/// far (overwritten in place on stderr).
+pub fn progress(round: usize, rounds: usize, started: Instant) {
+    eprint!(
+        "\rround {}/{rounds} ({:.0} s)",
+        round + 1,
+        started.elapsed().as_secs_f64()
+    );
+    let _ = std::io::stderr().flush();
 }
