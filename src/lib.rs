@@ -54,15 +54,26 @@
 //!
 //! # Guarantees
 //!
-//! - **Progress.** [`spsc`] `push`, `pop`, `peek` and the batch operations
-//!   are wait-free: each completes in a bounded number of its own steps, no
-//!   matter what the other thread does or whether it was preempted. [`mpsc`]
-//!   pushes are lock-free among producers and its pops never wait, but a
-//!   producer preempted between claiming a slot and publishing it holds up
-//!   the consumer (reported as [`PopError::Pending`]); see
-//!   [`mpsc`'s progress notes](mpsc#progress). None of the non-blocking
-//!   operations allocates, takes a lock or makes a system call (a push or
-//!   pop may make one wake-up call, only when the other side sleeps).
+//! - **Progress.** Each operation's guarantee, precisely (the tests in
+//!   `tests/adversarial/` and the modules' unit tests check the ones that
+//!   can be checked, with producers stalled on purpose mid-push):
+//!
+//!   | operation | progress |
+//!   |---|---|
+//!   | [`spsc`] `push`, `pop`, `peek`, `push_slice`, `pop_slice`, `push_iter`, `drain` | wait-free: a bounded number of its own steps, whatever the other side does |
+//!   | [`mpsc`] `push` | lock-free, and never waits for another thread: it retries only when another producer's claim succeeded, and a ring full of items or of claims not yet published is [`PushError::Full`] at once |
+//!   | [`mpsc`] `pop`, `try_pop`, `pop_slice`, `drain` | wait-free (they return at once), but a producer stalled between claiming a slot and publishing it holds up the items behind it: `try_pop` says [`PopError::Pending`] ([`mpsc`'s progress notes](mpsc#progress)) |
+//!   | `park::Unparker::unpark`, and the wake-up inside a push or pop | wait-free: one atomic swap, and one system call only if the waiter sleeps |
+//!   | `signal::SignalTable::raise` | lock-free: a compare-and-swap that fails only when another raise, take or retire changed the slot, then one push onto a queue that always has room for it |
+//!   | `signal::SignalTable::start`, `retire`; `signal::Signals::pop`, `take` | lock-free; `pop` stops (returns `None`) at a raise stalled mid-push, never waits for it |
+//!   | `worker::Network::enqueue`, `signal`, `try_reply` | lock-free (an inline pool's `enqueue` also runs the handler's first poll) |
+//!   | `worker::Pool::kill` | lock-free; the workers then wait for any `enqueue` that was between its kill check and its push (a preempted network thread holds the kill up) |
+//!   | `write::WriteContext::submit`, `feed`, `flush`, `on_writable` | never wait for another thread: a submitter stalled mid-queue leaves the frames behind its own to itself, and a full queue is `Full` at once; the holder writes what it can and returns on `WouldBlock` |
+//!   | `*_blocking`, `*_timeout`, `*_async`, `Parker::wait` | wait, by design; timed ones return once their time is up |
+//!
+//!   None of the non-blocking operations allocates, takes a lock or makes a
+//!   system call (a push or pop may make one wake-up call, only when the
+//!   other side sleeps).
 //! - **Ordering.** Everything a producer wrote before pushing an item is
 //!   visible to the thread that pops that item (a happens-before edge per
 //!   item). Items come out in the order they went in (for [`mpsc`], each
@@ -83,19 +94,50 @@
 //!   dropped exactly once when the last half of its ring is dropped. A
 //!   refused push hands the value back ([`PushError::Full`], or
 //!   [`PushError::Closed`] once the consumer is gone).
-//! - **Async-signal safety.** `push` and `pop` on a ring whose item type's
-//!   moves and drops are themselves async-signal-safe touch only atomics and
-//!   the ring's own memory, plus at most one futex wake or eventfd write
-//!   when the other side sleeps as a thread or an event loop, so they may be
-//!   called from a signal handler (provided the handler is the only user of
-//!   that half while it runs, and the other side does not wait as an async
-//!   task, whose `Waker` runs executor code).
+//! - **Async-signal safety.** These may be called from a signal handler
+//!   (for a ring, provided the handler is the only user of that half while
+//!   it runs, and the item type's moves and drops are themselves
+//!   async-signal-safe): they touch only atomics and the crate's own
+//!   memory, take no lock, allocate nothing, and make at most one futex
+//!   wake or eventfd write:
+//!   - [`spsc`] `push`, `pop`, `peek`, `push_slice`, `pop_slice`, `drain`,
+//!     while the other side waits, if at all, as a thread or an event loop;
+//!   - [`mpsc`] `push`, under the same condition for the consumer, and
+//!     `pop`, `try_pop`, `pop_slice`, `drain` while no producer waits as an
+//!     async task (`push_async`: waking tasks takes the wait list's lock);
+//!   - `park::Unparker::unpark` on a parker that waits as a thread or an
+//!     event loop;
+//!   - `signal::SignalTable::raise` and `worker::Signaller::signal`, while
+//!     the worker waits as a thread or an event loop (the worker's own
+//!     threads always do).
+//!
+//!   Waking an async task runs its executor's `Waker`, which is not
+//!   async-signal-safe. `tests/adversarial/signal_safety.rs` calls each of
+//!   these from a real handler on a busy thread, with an allocator that
+//!   fails the test if a handler allocates.
+//! - **Panics in user code** (handlers, futures, `Drop`s, panic payloads'
+//!   `Drop`s, wakers, frames' `AsRef`): nothing is dropped twice and no
+//!   other request loses its reply. A request whose handler or future
+//!   panics is answered [`worker::Outcome::Panicked`]; a panic in a
+//!   future's, a request's or a reply's `Drop` that the worker runs is
+//!   contained there, and a panic payload whose own `Drop` panics is
+//!   disposed of without that panic escaping (dropped too, unless payloads
+//!   keep panicking for eight rounds: then the last is leaked). A
+//!   panicking `Waker` is contained in the wake-up that calls it: the
+//!   operation completes and the other waiters are still woken. A ring dropped with items inside drops every one of them even
+//!   if one's `Drop` panics (that panic then goes on, as a `Vec`'s would).
 //! - **Waiting** ([`park`]): no lost wake-up in any waiting mode; a push
 //!   or pop makes no system call unless the other side really sleeps, then
 //!   one; dropping a half wakes every waiter on the other side; timed waits
 //!   return once their time is up; async pops are cancel-safe. Waking a
 //!   thread or an event loop (a futex wake or an eventfd write) is
 //!   async-signal-safe, waking an async task is not.
+//! - **`fork()`.** Nothing the crate sets up once per process waits on a
+//!   lock: a child forked while another thread was choosing the wake
+//!   protocol's barrier (the first ring or parker of the process) waits at
+//!   most a second for that thread, then settles for fences. Rings and
+//!   parkers the child inherits are usable only if no other thread of the
+//!   parent was inside them at the fork, as with any shared memory.
 //! - **Platforms.** 64-bit targets only (a compile error elsewhere): ring
 //!   positions are `usize` counters that must never wrap around while a ring
 //!   lives, which 64 bits guarantee for centuries of pushes.
@@ -124,10 +166,14 @@ compile_error!("handoff supports 64-bit targets only: its ring positions must no
 mod error;
 mod loom;
 pub mod mpsc;
+mod panic;
 pub mod park;
 pub mod signal;
 mod slot;
 pub mod spsc;
+mod sys;
+#[cfg(all(test, not(loom)))]
+mod testing;
 pub mod worker;
 pub mod write;
 

@@ -4,28 +4,33 @@
 //! here and never mentions `cfg(loom)` itself. Building with
 //! `RUSTFLAGS="--cfg loom"` swaps every item for loom's model-checked
 //! stand-in, so a downstream runtime's own loom tests also explore our
-//! internals.
+//! internals. The operating system's part (barriers, futex, eventfd) is in
+//! `crate::sys`, which has its own loom stand-ins.
 //!
 //! The `std` half offers loom's `UnsafeCell` API (`with` / `with_mut`), which
 //! compiles down to a plain pointer access.
 //!
-//! The same goes for what the parking layer needs from the system: the
-//! store→load [`barrier`] pair, the [`Futex`] word a thread sleeps on, the
-//! [`EventFd`] an event loop sleeps on, and the [`AtomicWaker`] a task
-//! registers. Each has a loom stand-in that the models exercise.
+//! # Deliberately not modelled
+//!
+//! These stay `std` even under loom, because loom has nothing to find in
+//! them:
+//!
+//! - the signal table's id counter (`signal::table`): a `Relaxed` counter
+//!   that only tells tables apart, never orders memory;
+//! - the worker's request-context cells (`worker::handler::ContextCell`):
+//!   written and read by one thread (the executor's); the atomics only
+//!   make them `Sync`;
+//! - the worker's statistics (`worker::reply::StatsCell`): `Relaxed`
+//!   counters read for reporting;
+//! - `sys::barrier`'s mode and hand-over words: process-wide settings,
+//!   final before any ring exists (loom models the barrier itself as a
+//!   SeqCst fence).
 //!
 //! [`loom`]: https://docs.rs/loom
-
-pub(crate) mod barrier;
 
 /// Whether the crate is being model-checked (built with `--cfg loom`), for
 /// the few defaults that differ (spinning is pointless under loom).
 pub(crate) const MODEL_CHECKING: bool = cfg!(loom);
-mod eventfd;
-mod futex;
-
-pub(crate) use eventfd::EventFd;
-pub(crate) use futex::Futex;
 
 #[cfg(loom)]
 mod imp {

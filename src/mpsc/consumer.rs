@@ -198,6 +198,19 @@ impl<T> Consumer<T> {
         self.shared.producers.load(Acquire) == 0
     }
 
+    /// Whether [`pop`](Self::pop) would return an item now: the next item is
+    /// written, not merely claimed. A waiter that waits for this (rather
+    /// than for [`is_empty`](Self::is_empty) to turn false) sleeps through
+    /// a producer stalled between claiming and publishing, and is woken by
+    /// that producer's notify once it publishes.
+    #[inline]
+    pub(crate) fn is_ready(&self) -> bool {
+        let head = self.head;
+        // ordering: Relaxed; a hint: `pop` reads the stamp again with
+        // Acquire before it reads the value.
+        self.ring.slot(head).stamp.load(Relaxed) == head.wrapping_add(1)
+    }
+
     /// Takes the item at `head` if it is written, advancing `head` but not
     /// publishing it.
     #[inline(always)]

@@ -58,19 +58,28 @@
 //!
 //! # Progress
 //!
-//! Producers are lock-free among themselves: a producer's compare-and-swap
-//! fails only because another producer's succeeded. `pop` never waits: it
-//! returns at once.
+//! - [`Producer::push`] is lock-free and never waits for another thread. Its
+//!   compare-and-swap fails only because another producer's claim
+//!   succeeded. If the slot at the tail has not been freed for this lap, the
+//!   ring holds `capacity` positions, as items or as claims not yet
+//!   published, and the push returns [`PushError::Full`] at once. It does
+//!   not wait for a stalled claimer: that claimer may be the very thread a
+//!   signal handler interrupted to push.
+//! - [`Consumer::pop`] (and `try_pop`, `pop_slice`, `drain`) never waits: it
+//!   returns at once.
 //!
 //! But a push is two steps, *claim* then *publish*, and the ring is FIFO.
-//! If a producer is preempted (or dies in a signal handler) between the two,
-//! the consumer cannot take the claimed item nor any item claimed after it
-//! until that producer runs again: [`Consumer::try_pop`] reports
+//! If a producer is preempted (or interrupted by a signal handler) between
+//! the two, the consumer cannot take the claimed item nor any item claimed
+//! after it until that producer runs again: [`Consumer::try_pop`] reports
 //! [`PopError::Pending`] (never a false "empty"), [`Consumer::pop`] returns
 //! `None`, and other producers go on pushing until the ring fills, then get
 //! [`PushError::Full`]. So the consumer's progress depends on every claiming
 //! producer being scheduled: array-based MPSC rings are not lock-free for
-//! the consumer, and this one does not pretend otherwise.
+//! the consumer, and this one does not pretend otherwise. A consumer that
+//! waits (`pop_blocking`, a [`Parker`](crate::park::Parker)) sleeps through
+//! such a stall instead of spinning on it, and the stalled producer's
+//! publication wakes it.
 //!
 //! # Memory ordering
 //!
@@ -85,6 +94,8 @@ mod producer;
 
 pub use consumer::{Consumer, Drain};
 pub use producer::Producer;
+#[cfg(all(test, not(loom)))]
+pub(crate) use producer::Stalled;
 
 use core::fmt;
 use core::ptr::NonNull;
@@ -216,15 +227,18 @@ impl<T> Drop for Shared<T> {
         // producer's drop.
         let tail = self.tail.load(Ordering::Relaxed);
         let ring = Ring::of(self);
-        let mut pos = self.head.load(Ordering::Relaxed);
-        while pos != tail {
-            let slot = ring.slot(pos);
-            debug_assert_eq!(slot.stamp.load(Ordering::Relaxed), pos.wrapping_add(1));
-            // SAFETY: positions `head .. tail` were claimed and, their
-            // producers being gone, written; the consumer never read them.
-            slot.value.with_mut(|p| unsafe { (*p).assume_init_drop() });
-            pos = ring.next(pos);
-        }
+        let head = self.head.load(Ordering::Relaxed);
+        let slots = core::iter::successors(Some(head), |&pos| Some(ring.next(pos)))
+            .take_while(|&pos| pos != tail)
+            .map(|pos| {
+                let slot = ring.slot(pos);
+                debug_assert_eq!(slot.stamp.load(Ordering::Relaxed), pos.wrapping_add(1));
+                slot
+            });
+        // SAFETY: positions `head .. tail` were claimed and, their producers
+        // being gone, written; the consumer never read them. Each is yielded
+        // once.
+        unsafe { crate::slot::drop_values(slots) };
     }
 }
 
@@ -303,3 +317,6 @@ impl<T> fmt::Debug for Ring<T> {
             .finish()
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests;

@@ -49,7 +49,9 @@ impl<T> Producer<T> {
     /// Pushes `value`, or hands it back in [`PushError::Full`] if the ring is
     /// full or [`PushError::Closed`] if the consumer is gone.
     ///
-    /// Lock-free: it retries only when another producer's push succeeded.
+    /// Lock-free, and never waits for another thread: it retries only when
+    /// another producer's claim succeeded, and a ring that is full, also
+    /// full of claims not yet published, is `Full` at once.
     ///
     /// ```
     /// use handoff::{mpsc, PushError};
@@ -116,13 +118,19 @@ impl<T> Producer<T> {
                         backoff.spin();
                     }
                 }
-            } else if stamp.wrapping_add(ring.one_lap) == tail.wrapping_add(1) {
-                // The slot still holds the item of the previous lap, which
-                // the consumer has not taken: `capacity` items are in the
-                // ring (counting claimed ones).
+            } else if behind(stamp, tail) {
+                // The slot has not been freed for `tail`: it still holds the
+                // item of the previous lap (stamp `tail - one_lap + 1`), or
+                // that lap's producer claimed it and has not published yet
+                // (stamp `tail - one_lap`). Either way `capacity` positions
+                // are taken: the ring is full. Returning here, rather than
+                // waiting for a stalled claimer, is what bounds a push: a
+                // signal handler that interrupted that very claimer must not
+                // spin on it.
                 return Err(PushError::Full(value));
             } else {
-                // Another producer claimed `tail` already; look again.
+                // The stamp is ahead of `tail`: another producer claimed
+                // `tail` since we read it (and so made progress); look again.
                 backoff.spin();
                 // ordering: Relaxed, as above.
                 tail = self.shared.tail.load(Relaxed);
@@ -213,5 +221,69 @@ impl<T> fmt::Debug for Producer<T> {
         f.debug_struct("Producer")
             .field("ring", &self.ring)
             .finish()
+    }
+}
+
+/// Whether a slot's `stamp` is from a lap before position `pos`'s: the
+/// slot has not yet been freed for `pos`. Stamps and positions of one slot
+/// differ by less than two laps, so the wrapping difference read as signed
+/// tells behind from ahead whatever the width of `usize`.
+#[inline(always)]
+fn behind(stamp: usize, pos: usize) -> bool {
+    (pos.wrapping_sub(stamp) as isize) > 0
+}
+
+/// A claimed position whose value is not written yet: what a producer
+/// preempted (or interrupted by a signal handler) between its claim and its
+/// publication leaves behind. Tests make one on purpose.
+#[cfg(all(test, not(loom)))]
+pub(crate) struct Stalled<T> {
+    /// A clone of the producer that claimed: the claim can move to another
+    /// thread and outlive the handle it was made from.
+    producer: Producer<T>,
+    pos: usize,
+}
+
+#[cfg(all(test, not(loom)))]
+impl<T> Producer<T> {
+    /// Claims the next position as a push does, without writing it; `None`
+    /// if the ring is full. Publish it with [`Stalled::publish`].
+    pub(crate) fn stall(&self) -> Option<Stalled<T>> {
+        let ring = &self.ring;
+        loop {
+            let tail = self.shared.tail.load(Relaxed);
+            let stamp = ring.slot(tail).stamp.load(Acquire);
+            if stamp != tail {
+                if behind(stamp, tail) {
+                    return None;
+                }
+                continue;
+            }
+            let next = ring.next(tail);
+            if (self.shared.tail)
+                .compare_exchange(tail, next, Relaxed, Relaxed)
+                .is_ok()
+            {
+                return Some(Stalled {
+                    producer: self.clone(),
+                    pos: tail,
+                });
+            }
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+impl<T> Stalled<T> {
+    /// Writes and publishes the claimed position, then wakes the consumer,
+    /// as the stalled push would have.
+    pub(crate) fn publish(self, value: T) {
+        let slot = self.producer.ring.slot(self.pos);
+        // SAFETY: `stall` claimed `pos` with the stamp saying the slot is free
+        // for it.
+        slot.value
+            .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
+        slot.stamp.store(self.pos.wrapping_add(1), Release);
+        self.producer.shared.rx_wake.notify();
     }
 }

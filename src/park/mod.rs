@@ -81,6 +81,16 @@
 //!   the executor's `Waker`, which is not.
 //! - Waiting allocates nothing, except an async `mpsc` producer's `Waker`
 //!   clone while the ring is full.
+//! - **A failing barrier is not a lost wake-up.** If `membarrier` fails
+//!   after the process registered for it (`-ENOMEM`, a seccomp filter
+//!   installed later), nothing panics: the process switches to fences on
+//!   both sides for good, and for the 100 ms hand-over every waiter sleeps
+//!   at most 1 ms at a time (a task asks to be polled again, an event loop
+//!   is told not to sleep), so a wake-up missed in the switch costs at most
+//!   that millisecond.
+//! - **A panicking `Waker`** (executor code) is contained in the wake-up
+//!   that runs it: the push or pop completes and returns its item, and the
+//!   other waiters are still woken.
 
 mod parker;
 mod policy;
@@ -110,8 +120,8 @@ pub(crate) use waitlist::WaitList;
 /// }
 /// ```
 pub fn fence_free_push() -> bool {
-    crate::loom::barrier::init();
-    crate::loom::barrier::asymmetric()
+    crate::sys::barrier::init();
+    crate::sys::barrier::asymmetric()
 }
 
 /// A ring half is already registered with a different [`Parker`]: each ring

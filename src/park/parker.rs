@@ -9,7 +9,8 @@ use crossbeam_utils::CachePadded;
 
 use super::policy::{time_left, Spun};
 use super::SpinPolicy;
-use crate::loom::{barrier, Arc, AtomicU64, AtomicWaker, EventFd, Futex, Ordering};
+use crate::loom::{Arc, AtomicU64, AtomicWaker, Ordering};
+use crate::sys::{barrier, EventFd, Futex};
 
 /// The waiter is awake (or has not said otherwise since it last woke).
 const EMPTY: u32 = 0;
@@ -88,7 +89,10 @@ impl Inner {
         }
         match old {
             PARKED_THREAD => self.state.wake_one(),
-            PARKED_TASK => self.waker.wake(),
+            // A panicking `Waker` is executor code gone wrong; contained
+            // here, so the push or pop that notified still completes and
+            // returns its item.
+            PARKED_TASK => crate::panic::contain(|| self.waker.wake()),
             _ => {
                 debug_assert_eq!(old, PARKED_FD, "bad state {old}");
                 let fd = self.fd.as_ref();
@@ -357,16 +361,22 @@ impl Parker {
             let Some(timeout) = time_left(deadline) else {
                 return ready();
             };
-            if let Some(r) = self.announce(PARKED_THREAD, ready) {
-                return Some(r);
-            }
+            let bounded = match self.announce(PARKED_THREAD, ready) {
+                Announced::Ready(r) => return Some(r),
+                Announced::Sleep { bounded } => bounded,
+            };
             self.count_sleep();
-            let timed_out = self.inner.state.wait(PARKED_THREAD, timeout);
+            let sleep = if bounded {
+                Some(timeout.map_or(barrier::DEGRADED_SLEEP, |t| t.min(barrier::DEGRADED_SLEEP)))
+            } else {
+                timeout
+            };
+            let timed_out = self.inner.state.wait(PARKED_THREAD, sleep);
             self.clear();
             if let Some(r) = ready() {
                 return Some(r);
             }
-            if timed_out {
+            if timed_out && sleep == timeout {
                 return None;
             }
             // A wake-up whose condition someone else consumed, a spurious
@@ -404,8 +414,12 @@ impl Parker {
             return Poll::Ready(r);
         }
         self.inner.waker.register(cx.waker());
-        if let Some(r) = self.announce(PARKED_TASK, &mut ready) {
-            return Poll::Ready(r);
+        match self.announce(PARKED_TASK, &mut ready) {
+            Announced::Ready(r) => return Poll::Ready(r),
+            // The barrier did not reach every thread: a wake-up may be
+            // lost, so have the task polled again soon instead.
+            Announced::Sleep { bounded: true } => cx.waker().wake_by_ref(),
+            Announced::Sleep { bounded: false } => {}
         }
         self.count_sleep();
         Poll::Pending
@@ -447,14 +461,20 @@ impl Parker {
         // `disarm`), so the descriptor is readable only for a wake-up of
         // this announcement.
         self.disarm();
-        if self
-            .announce(PARKED_FD, &mut || has_work().then_some(()))
-            .is_some()
-        {
-            return false;
+        match self.announce(PARKED_FD, &mut || has_work().then_some(())) {
+            Announced::Ready(()) => false,
+            // The barrier did not reach every thread (see `sys::barrier`):
+            // a wake-up may be lost, so the loop must look again instead of
+            // sleeping.
+            Announced::Sleep { bounded: true } => {
+                self.clear();
+                false
+            }
+            Announced::Sleep { bounded: false } => {
+                self.count_sleep();
+                true
+            }
         }
-        self.count_sleep();
-        true
     }
 
     /// Ends an [`arm`](Self::arm)ed sleep: makes the descriptor unreadable
@@ -488,8 +508,9 @@ impl Parker {
 
     /// The announcement: `mode` into the state, the heavy barrier, then one
     /// more `ready`. Returns its value (and withdraws the announcement) if
-    /// it found one; otherwise the caller sleeps.
-    fn announce<R>(&mut self, mode: u32, ready: &mut impl FnMut() -> Option<R>) -> Option<R> {
+    /// it found one; otherwise the caller sleeps, for at most
+    /// `barrier::DEGRADED_SLEEP` if the barrier did not reach every thread.
+    fn announce<R>(&mut self, mode: u32, ready: &mut impl FnMut() -> Option<R>) -> Announced<R> {
         // ordering: Release publishes a registered `Waker` to the unparker
         // whose Acquire swap reads `mode`. The store→load order against
         // `ready`'s loads below is the heavy barrier's job.
@@ -503,12 +524,14 @@ impl Parker {
         // it, and finds the lost wake-up with a plain store.
         let old = self.inner.state.swap(mode, Ordering::Release);
         debug_assert!(old <= NOTIFIED, "announced twice (state {old})");
-        barrier::heavy();
-        let found = ready();
-        if found.is_some() {
-            self.clear();
+        let reached = barrier::heavy();
+        match ready() {
+            Some(r) => {
+                self.clear();
+                Announced::Ready(r)
+            }
+            None => Announced::Sleep { bounded: !reached },
         }
-        found
     }
 
     /// Back to awake, dropping any unanswered announcement or stale token.
@@ -612,6 +635,15 @@ impl fmt::Debug for Unparker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Unparker").field(&self.inner).finish()
     }
+}
+
+/// What an announcement found.
+enum Announced<R> {
+    /// The condition held: the announcement is withdrawn.
+    Ready(R),
+    /// Nothing yet: sleep, for at most `barrier::DEGRADED_SLEEP` if
+    /// `bounded` (the heavy barrier did not reach every thread).
+    Sleep { bounded: bool },
 }
 
 /// The parker a ring half makes for its own blocking and async operations,

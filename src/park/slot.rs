@@ -5,7 +5,8 @@ use core::ptr;
 
 use super::parker::Inner;
 use super::{RegisterError, Unparker};
-use crate::loom::{barrier, Arc, AtomicPtr, AtomicU64, Ordering};
+use crate::loom::{Arc, AtomicPtr, AtomicU64, Ordering};
+use crate::sys::barrier;
 
 /// Where a ring finds the parker to wake: null until a parker registers,
 /// then that parker for good.

@@ -11,22 +11,38 @@
 
 use core::fmt;
 use core::task::{Context, Poll, Waker};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;
 
 use crossbeam_utils::CachePadded;
 
 use super::policy::{time_left, Spun};
 use super::SpinPolicy;
-use crate::loom::{barrier, AtomicU64, AtomicUsize, Futex, Mutex, Ordering};
+use crate::loom::{AtomicU64, AtomicUsize, Mutex, Ordering};
+use crate::sys::{barrier, Futex};
+
+/// One waiting thread in `WaitList::waiting`.
+const THREAD: usize = 1;
+/// One waiting task in `WaitList::waiting`: the upper half of the word, so
+/// that a notifier tells from one load whether it must take the lock.
+const TASK: usize = 1 << (usize::BITS / 2);
+/// The threads' half of `WaitList::waiting`.
+const THREADS: usize = TASK - 1;
 
 pub(crate) struct WaitList {
-    /// How many waiters are announced: threads between their announcement
-    /// and their leaving, tasks from their first `Pending` until their
-    /// future completes or drops. Read on every notify: on its own line.
+    /// How many waiters are announced: threads (counted in units of
+    /// `THREAD`) between their announcement and their leaving, tasks (in
+    /// units of `TASK`) from their first `Pending` until their future
+    /// completes or drops. Read on every notify: on its own line.
+    ///
+    /// Invariant: fewer than `TASK` threads and `TASK` tasks wait at once
+    /// (2^32 each on 64-bit targets, 2^16 on 32-bit ones).
     waiting: CachePadded<AtomicUsize>,
     /// Bumped by every wake-up; sleeping threads wait for it to change.
     epoch: Futex,
-    /// The wakers of pending tasks; taken whole by each wake-up.
+    /// The wakers of pending tasks; taken whole by each wake-up. Only
+    /// touched when a task waits, so that a notify with only threads
+    /// waiting takes no lock and frees nothing (async-signal-safe).
     tasks: Mutex<Vec<Waker>>,
     /// Wake-ups issued.
     wakes: AtomicU64,
@@ -45,6 +61,10 @@ impl WaitList {
 
     /// Wakes every waiter if there is one. The caller has just made the
     /// condition true.
+    ///
+    /// With only threads waiting this is a futex wake at most: no lock, no
+    /// allocation, async-signal-safe. Waking tasks takes the wakers' lock
+    /// and runs their `Waker`s, which is not.
     #[inline(always)]
     pub(crate) fn notify(&self) {
         if !barrier::light() {
@@ -52,24 +72,33 @@ impl WaitList {
         }
         // ordering: Relaxed; the barrier pair orders it after the caller's
         // publication (see the module docs).
-        if self.waiting.load(Ordering::Relaxed) != 0 {
-            self.wake_all();
+        let waiting = self.waiting.load(Ordering::Relaxed);
+        if waiting != 0 {
+            self.wake_all(waiting);
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn wake_all(&self) {
+    fn wake_all(&self, waiting: usize) {
+        // Count before waking, so that a woken waiter that reads the
+        // counter sees its own wake-up. ordering: Relaxed; a statistic.
+        self.wakes.fetch_add(1, Ordering::Relaxed);
         // ordering: Release, so a waiter that reads the new epoch (Acquire)
         // also sees what our caller published before notifying.
         self.epoch.fetch_add(1, Ordering::Release);
-        self.epoch.wake_all();
-        let tasks = core::mem::take(&mut *self.tasks.lock().unwrap_or_else(|e| e.into_inner()));
-        for waker in tasks {
-            waker.wake();
+        if waiting & THREADS != 0 {
+            self.epoch.wake_all();
         }
-        // ordering: Relaxed; a statistic.
-        self.wakes.fetch_add(1, Ordering::Relaxed);
+        if waiting >= TASK {
+            // A task pushes its waker under the lock before it counts
+            // itself, and we read its count before we lock: so our lock
+            // comes after its unlock (were it the other way round, our read
+            // would happen before the increment it read), and the waker is
+            // in the list. The mutex orders it; the count can be Relaxed.
+            let tasks = core::mem::take(&mut *self.tasks.lock().unwrap_or_else(|e| e.into_inner()));
+            wake_each(tasks);
+        }
     }
 
     /// Wake-ups issued so far.
@@ -97,19 +126,27 @@ impl WaitList {
             };
             // ordering: Relaxed; the heavy barrier below orders this store
             // before our re-check (the store→load edge of the protocol).
-            self.waiting.fetch_add(1, Ordering::Relaxed);
+            let before = self.waiting.fetch_add(THREAD, Ordering::Relaxed);
+            debug_assert!(before & THREADS < THREADS, "too many waiting threads");
             // ordering: Acquire pairs with `wake_all`'s Release bump: a bump
             // we see here carries its notifier's publication.
             let epoch = self.epoch.load(Ordering::Acquire);
-            barrier::heavy();
+            let reached = barrier::heavy();
             let found = ready();
-            let timed_out = found.is_none() && self.epoch.wait(epoch, timeout);
+            // A barrier that did not reach every thread: sleep a bounded
+            // time (see `sys::barrier`).
+            let sleep = if reached {
+                timeout
+            } else {
+                Some(timeout.map_or(barrier::DEGRADED_SLEEP, |t| t.min(barrier::DEGRADED_SLEEP)))
+            };
+            let timed_out = found.is_none() && self.epoch.wait(epoch, sleep);
             // ordering: Relaxed; leaving only makes notifiers skip a wake.
-            self.waiting.fetch_sub(1, Ordering::Relaxed);
+            self.waiting.fetch_sub(THREAD, Ordering::Relaxed);
             if let Some(r) = found.or_else(&mut ready) {
                 return Some(r);
             }
-            if timed_out {
+            if timed_out && sleep == timeout {
                 return None;
             }
         }
@@ -135,18 +172,28 @@ impl WaitList {
             }
         }
         if !*counted {
-            // ordering: Relaxed; ordered before the re-check by the heavy
-            // barrier, as for threads.
-            self.waiting.fetch_add(1, Ordering::Relaxed);
+            // ordering: Relaxed; the heavy barrier orders it before the
+            // re-check, as for threads, and the lock orders the waker pushed
+            // above before a notifier that reads this count (see
+            // `wake_all`).
+            let before = self.waiting.fetch_add(TASK, Ordering::Relaxed);
+            debug_assert!(before < usize::MAX - TASK, "too many waiting tasks");
             *counted = true;
         }
-        barrier::heavy();
+        let reached = barrier::heavy();
         match ready() {
             Some(r) => {
                 self.leave(counted);
                 Poll::Ready(r)
             }
-            None => Poll::Pending,
+            None => {
+                if !reached {
+                    // A wake-up may be lost (see `sys::barrier`): be polled
+                    // again soon instead.
+                    cx.waker().wake_by_ref();
+                }
+                Poll::Pending
+            }
         }
     }
 
@@ -154,7 +201,20 @@ impl WaitList {
     pub(crate) fn leave(&self, counted: &mut bool) {
         if core::mem::take(counted) {
             // ordering: Relaxed; as for threads.
-            self.waiting.fetch_sub(1, Ordering::Relaxed);
+            self.waiting.fetch_sub(TASK, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Wakes every waker, also when one of them panics: the others are still
+/// woken (none loses its wake-up), and the panic is contained here, so a
+/// ring operation that notified still completes and returns its item.
+/// A waker is executor code that should never panic; if one does, its
+/// payload is disposed of without letting a panicking payload `Drop` out.
+fn wake_each(tasks: Vec<Waker>) {
+    for waker in tasks {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| waker.wake())) {
+            crate::panic::dispose(payload);
         }
     }
 }

@@ -60,6 +60,16 @@
 //! - [`SignalTable::raise`] is lock-free, allocation-free, never panics and
 //!   is async-signal-safe (atomics, and at most one futex wake or eventfd
 //!   write when the worker sleeps as a thread or an event loop).
+//! - A raiser preempted between claiming its place in the queue of
+//!   signalled slots and writing it holds up the signals queued behind it
+//!   (the queue is FIFO) until it runs again; [`Signals::pop`] returns
+//!   `None` meanwhile, and a worker waiting on its parker sleeps through it
+//!   (no spinning) and is woken by that raiser's push. Other raises never
+//!   wait for it.
+//! - Tickets name their table by a 64-bit id that no other table of the
+//!   process ever gets (it would take a table every nanosecond for 584
+//!   years to run out, and then [`table`] panics rather than reuse one), so
+//!   a dead table's ticket never aliases a live table's request.
 //! - Tickets of another table, or out of range, are `Stale` (or
 //!   [`StaleTicket`]), never undefined behaviour.
 

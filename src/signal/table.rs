@@ -36,6 +36,12 @@ fn generation(word: u64) -> u64 {
 /// [`CapacityError::Zero`] for no slots, [`CapacityError::TooLarge`] beyond
 /// `u32::MAX` slots or when the memory cannot be had.
 ///
+/// # Panics
+///
+/// If the process has made 2^64 − 1 tables already (a table a nanosecond
+/// for 584 years): table ids are never reused, so that a dead table's
+/// ticket can never alias a live table's request.
+///
 /// ```
 /// use handoff::signal::{self, Action, Raised};
 ///
@@ -86,17 +92,24 @@ pub fn table(slots: usize) -> Result<(SignalTable, Signals), CapacityError> {
     Ok((SignalTable { shared }, signals))
 }
 
-/// A number no other table of this process has, for its tickets.
-fn next_table_id() -> u32 {
+/// A number no other table of this process has, for its tickets: 64 bits,
+/// so a ticket of a dead table can never alias a live table's (a process
+/// would have to make a table every nanosecond for 584 years; if it ever
+/// did, this panics rather than wrap).
+fn next_table_id() -> u64 {
     // A plain std atomic even under loom: it only tells tables apart.
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
-    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    // ordering: Relaxed; uniqueness needs only the read-modify-write.
+    let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    assert!(id != u64::MAX, "handoff: out of signal table ids");
+    id
 }
 
 /// What the table's handles share.
 struct Shared {
-    /// Tells this table's tickets from other tables'.
-    id: u32,
+    /// Tells this table's tickets from other tables': unique in the
+    /// process, never reused (see `next_table_id`).
+    id: u64,
     /// One word per slot: the generation (bits 10..64), `ACTIVE`, `QUEUED`
     /// and the pending actions (bits 0..8).
     ///
@@ -175,7 +188,8 @@ pub struct SignalTable {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Ticket {
-    table: u32,
+    /// The table's id: unique in the process, never reused.
+    table: u64,
     slot: u32,
     generation: u64,
 }
@@ -595,9 +609,17 @@ impl Signals {
     }
 
     /// Whether a signalled slot waits in the queue (its actions may have
-    /// been taken by [`take`](Self::take) since).
+    /// been taken by [`take`](Self::take) since), counting raises that have
+    /// claimed their place in it and not written it yet.
     pub(crate) fn has_pending(&self) -> bool {
         !self.taken.is_empty()
+    }
+
+    /// Whether [`pop`](Self::pop) would find a signalled slot now: raises
+    /// stalled between claiming their place in the queue and writing it do
+    /// not count (they wake a registered parker once they write it).
+    pub(crate) fn has_ready(&self) -> bool {
+        self.taken.is_ready()
     }
 
     /// The table these signals come from.
@@ -612,6 +634,29 @@ impl Signals {
         SignalTable {
             shared: Arc::clone(&self.shared),
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+impl SignalTable {
+    /// Raises `action` as [`raise`](Self::raise) does, but stops its push
+    /// onto the signalled queue right after the claim, as a raiser
+    /// preempted there (or interrupted by a signal) would. Returns the
+    /// stalled push, whose `publish(ticket.slot)` finishes it; `None` if
+    /// the raise did not have to queue the slot.
+    pub(crate) fn raise_stalled(
+        &self,
+        ticket: Ticket,
+        action: Action,
+    ) -> Option<crate::mpsc::Stalled<u32>> {
+        let word = self.shared.word(ticket)?;
+        let bit = u64::from(action.bit());
+        let old = word.fetch_or(bit | QUEUED, Ordering::AcqRel);
+        assert!(held_by(old, ticket), "raise_stalled on a stale ticket");
+        if old & QUEUED != 0 {
+            return None;
+        }
+        Some(self.shared.queue.stall().expect("the queue has room"))
     }
 }
 

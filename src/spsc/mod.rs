@@ -179,14 +179,12 @@ impl<T> Drop for Shared<T> {
             tail.wrapping_sub(head) <= self.slots.len(),
             "head {head} passed tail {tail}"
         );
-        let mut pos = head;
-        while pos != tail {
-            let cell = &self.slots[pos & mask].value;
-            // SAFETY: positions `head .. tail` hold initialised values that
-            // were pushed and never popped, and no half is left to touch them.
-            cell.with_mut(|p| unsafe { (*p).assume_init_drop() });
-            pos = pos.wrapping_add(1);
-        }
+        let len = tail.wrapping_sub(head);
+        let slots = (0..len).map(|k| &self.slots[head.wrapping_add(k) & mask]);
+        // SAFETY: positions `head .. tail` hold initialised values that were
+        // pushed and never popped, each yielded once, and no half is left to
+        // touch them.
+        unsafe { crate::slot::drop_values(slots) };
     }
 }
 

@@ -16,16 +16,14 @@
 
 use core::future::Future;
 use core::pin::Pin;
-use core::ptr;
 use core::task::{Context, Poll, Waker};
-use std::any::Any;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use super::handler::{ContextCell, Handler, RequestContext};
 use super::reply::{bump, Outcome, Reply, StatsCell};
 use super::Ticket;
 use crate::loom::{spin_loop, AtomicBool, Ordering};
+use crate::panic::{catch, contain};
 use crate::park::{RegisterError, Unparker};
 use crate::signal::{self, Action, Actions, Signals};
 use crate::{mpsc, CapacityError, PushError};
@@ -172,9 +170,15 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
         self.woken.register(unparker)
     }
 
-    /// Whether a signal or a wake is waiting to be handled.
+    /// Whether a signal or a wake is waiting to be handled now.
+    ///
+    /// Only entries that can be popped count: a raiser or a waker preempted
+    /// between claiming its place in a queue and writing it does not make
+    /// the executor spin. It pushes and notifies when it runs again, which
+    /// wakes the executor; until then the entries queued behind it wait
+    /// too (the queues are FIFO).
     pub(crate) fn has_work(&self) -> bool {
-        !self.woken.is_empty() || self.signals.has_pending()
+        self.woken.is_ready() || self.signals.has_ready()
     }
 
     /// Requests started here and not yet answered.
@@ -223,6 +227,9 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
         self.in_flight += 1;
         if actions.contains(Action::Cancel) {
             self.finish(slot, Outcome::Cancelled, sink);
+            // Answered already; a panicking `Drop` of the request must not
+            // take the worker (and the other requests' replies) down.
+            contain(|| drop(envelope.request));
             return;
         }
         self.cells[slot].reset(ticket.generation(), actions);
@@ -235,16 +242,16 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
             envelope.enqueued,
         );
         let handler = &mut self.handler;
-        match catch_unwind(AssertUnwindSafe(|| handler.call(envelope.request, cx))) {
+        match catch(|| handler.call(envelope.request, cx)) {
             Ok(future) => {
                 // Not `Some` before (checked above), so nothing pinned is
                 // overwritten.
                 self.tasks[slot].future = Some(future);
                 self.poll(slot, started, sink);
             }
-            Err(panic) => {
+            Err(message) => {
                 self.account(slot, started);
-                self.finish(slot, Outcome::Panicked(panic_message(&*panic)), sink);
+                self.finish(slot, Outcome::Panicked(message), sink);
             }
         }
     }
@@ -343,12 +350,12 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
         // it never moves while it is `Some`, as `Pin` requires.
         let future = unsafe { Pin::new_unchecked(future) };
         let mut cx = Context::from_waker(&self.wakers[slot]);
-        let polled = catch_unwind(AssertUnwindSafe(|| future.poll(&mut cx)));
+        let polled = catch(|| future.poll(&mut cx));
         self.account(slot, since);
         match polled {
             Ok(Poll::Pending) => {}
             Ok(Poll::Ready(reply)) => self.finish(slot, Outcome::Done(reply), sink),
-            Err(panic) => self.finish(slot, Outcome::Panicked(panic_message(&*panic)), sink),
+            Err(message) => self.finish(slot, Outcome::Panicked(message), sink),
         }
     }
 
@@ -411,31 +418,41 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
 }
 
 /// Drops a pinned future in place and leaves `None`, also when its `Drop`
-/// panics (the panic is swallowed: the request is answered already, and a
-/// panicking drop must not take the worker down).
+/// panics, and whatever that panic's payload does when it is dropped: the
+/// slot is `None` before anything that can unwind, so the future is never
+/// seen (or dropped) again. The panic is swallowed: the request is
+/// answered already, and a panicking drop must not take the worker down.
 fn drop_future<F>(slot: &mut Option<F>) {
     let Some(future) = slot.as_mut() else {
         return;
     };
     let future: *mut F = future;
-    // It is dropped exactly once, where it is (the unwinding drop glue
-    // counts a panicking drop as done); `slot` is overwritten right after.
-    // SAFETY: `future` points to a live, pinned `F` nobody else borrows.
-    let drop_it = || unsafe { ptr::drop_in_place(future) };
-    let _ = catch_unwind(AssertUnwindSafe(drop_it));
+    // SAFETY: `future` points to a live, pinned `F` that nobody else
+    // borrows. It is dropped exactly once, where it is: `catch_unwind`
+    // returns whether or not its `Drop` panicked (the unwinding drop glue
+    // counts a panicking drop as done), and nothing can unwind between it
+    // and the write below.
+    let drop_it = || unsafe { core::ptr::drop_in_place(future) };
+    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(drop_it));
     // SAFETY: the `F` inside was dropped above; writing `None` over it
     // without dropping the old value is what must happen next.
-    unsafe { ptr::write(slot, None) };
+    unsafe { core::ptr::write(slot, None) };
+    if let Err(payload) = dropped {
+        // Only now, with the slot cleared: the payload's own `Drop` may
+        // panic too.
+        crate::panic::dispose(payload);
+    }
 }
 
-/// The message of a caught panic.
-fn panic_message(panic: &(dyn Any + Send)) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic with a non-string payload".to_owned()
+impl<Req, H: Handler<Req>> Drop for Executor<Req, H> {
+    /// Drops the futures still in flight (the pool was dropped with requests
+    /// running, say), each in place and each once, containing their panics:
+    /// one panicking `Drop` must not stop the others from being dropped, nor
+    /// abort the process with a second panic during unwinding.
+    fn drop(&mut self) {
+        for task in self.tasks.iter_mut() {
+            drop_future(&mut task.future);
+        }
     }
 }
 

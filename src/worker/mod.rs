@@ -61,7 +61,19 @@
 //!   push wakes a sleeping worker with one futex wake, a worker's reply
 //!   wakes a sleeping network thread likewise.
 //! - **Panics** in a handler or a future are caught ([`Outcome::Panicked`]);
-//!   the worker goes on with the other requests.
+//!   the worker goes on with the other requests. So do panics in a future's
+//!   `Drop` (on `Cancel`, `Kill::Now`, completion, or when the pool is
+//!   dropped with requests in flight), in a request's `Drop` (cancelled
+//!   before it started) and in a reply's `Drop` (its network thread gone):
+//!   each is contained where it happens, nothing is dropped twice, and no
+//!   other request loses its reply. A panic payload whose own `Drop` panics
+//!   is disposed of without that second panic escaping.
+//! - **Progress**: `enqueue`, `signal` and `try_reply` are lock-free. A
+//!   worker sleeps (it does not spin) while the only work it sees is a
+//!   signal or a wake-up whose raiser was preempted mid-push. After a kill,
+//!   a worker waits for any `enqueue` that was between its kill check and
+//!   its push, so a network thread preempted there holds the kill up until
+//!   it runs again.
 //! - **Signals** are lock-free and async-signal-safe to raise (see
 //!   [`SignalTable::raise`](crate::signal::SignalTable::raise)).
 //!
@@ -104,6 +116,8 @@ mod network;
 mod pool;
 mod reply;
 mod single;
+#[cfg(all(test, not(loom)))]
+mod tests;
 
 pub use config::{PoolConfig, WorkerConfig};
 pub use error::{EnqueueError, KillError, SpawnError};

@@ -11,9 +11,10 @@ use super::handler::Handler;
 use super::pool::{Control, Flag, Signaller, NOW, RUNNING};
 use super::reply::Reply;
 use super::Ticket;
-use crate::loom::{barrier, Arc, Ordering};
+use crate::loom::{Arc, Ordering};
 use crate::park::{ParkStats, Parker};
 use crate::signal::{Action, Raised, SignalTable};
+use crate::sys::barrier;
 use crate::{spsc, PushError};
 
 /// Weight of a new sample in the moving average of service times: 1/8.

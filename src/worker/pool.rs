@@ -15,7 +15,7 @@
 //! ```
 //!
 //! The barriers make it Dekker's pattern (the crate's store→load barrier
-//! pair, see `crate::loom::barrier`): either the enqueue sees the kill and
+//! pair, see `crate::sys::barrier`): either the enqueue sees the kill and
 //! refuses, or the worker sees the flag raised and waits for the push,
 //! whose Release store of the flag makes the pushed request visible to the
 //! drain. The light barrier is a compiler fence where `membarrier` is
@@ -33,11 +33,11 @@ use super::handler::Handler;
 use super::network::{Link, Network};
 use super::reply::{Reply, StatsCell, WorkerStats};
 use super::{Kill, Ticket};
-use crate::loom::{
-    barrier, spin_loop, Arc, AtomicBool, AtomicU32, JoinHandle, Ordering, ThreadBuilder,
-};
+use crate::loom::{spin_loop, Arc, AtomicBool, AtomicU32, JoinHandle, Ordering, ThreadBuilder};
+use crate::panic::contain;
 use crate::park::{Parker, Unparker};
 use crate::signal::{self, Action, Raised, SignalTable};
+use crate::sys::barrier;
 use crate::{spsc, PushError};
 
 pub(crate) const RUNNING: u32 = 0;
@@ -167,6 +167,14 @@ impl Signaller {
             Some(table) => table.raise(ticket.inner, action),
             None => Raised::Stale,
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+impl Signaller {
+    /// Worker `w`'s signal table, for tests that reach into it.
+    pub(crate) fn table(&self, w: usize) -> &SignalTable {
+        &self.tables[w]
     }
 }
 
@@ -589,6 +597,10 @@ impl<Req, H: Handler<Req>> WorkerThread<Req, H> {
             exec.stats().record_parking(parker.stats());
         }
         exec.stats().record_parking(parker.stats());
+        // The handler, any request or reply still in a ring: user values
+        // whose `Drop` may panic. Every reply is delivered by now; contain
+        // it, so `Pool::join` sees a worker that exited normally.
+        contain(move || drop((exec, requests, replies)));
     }
 }
 
@@ -603,7 +615,12 @@ fn all_gone<T>(requests: &[spsc::Consumer<T>]) -> bool {
 /// After a kill: waits until no enqueue that missed it is still pushing
 /// (see the module docs), so that the rings can be drained for good.
 fn quiesce(flags: &[Flag]) {
-    barrier::heavy();
+    // A barrier that did not reach every thread (membarrier failed: see
+    // `sys::barrier`) proves nothing: look again after a bounded sleep. It
+    // reaches them again once the hand-over to fences is over (100 ms).
+    while !barrier::heavy() {
+        std::thread::sleep(barrier::DEGRADED_SLEEP);
+    }
     for flag in flags {
         // ordering: Acquire pairs with the enqueue's Release store of
         // `false`: its push is visible to the drain that follows.
@@ -631,6 +648,10 @@ fn deliver<Req, Rep>(
             Ok(()) => return,
             Err(PushError::Closed(reply)) => {
                 let _ = table.retire(reply.ticket.inner);
+                // Nobody takes it: dropped here, and a panicking `Drop` of
+                // the reply must not take the worker (and the replies it
+                // still owes others) down.
+                contain(|| drop(reply));
                 return;
             }
             Err(PushError::Full(back)) => {

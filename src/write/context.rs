@@ -89,7 +89,7 @@ pub struct WriteContext<W, F = Vec<u8>> {
     hot: CachePadded<Hot>,
     /// The submitters' side of the frame queue; the holder pops from
     /// `inner.queue`.
-    queue: mpsc::Producer<F>,
+    queue: mpsc::Producer<Queued<F>>,
     /// What the holder writes: on a cache line of its own, so that its
     /// stores do not slow down the submitters' reads of `queue`.
     own: CachePadded<Own<W, F>>,
@@ -129,12 +129,30 @@ struct Hot {
 
 struct Inner<W, F> {
     writer: W,
-    queue: mpsc::Consumer<F>,
+    queue: mpsc::Consumer<Queued<F>>,
     /// Frames popped from the queue, oldest first, at most `MAX_IOV`. The
     /// first `offset` bytes of the front frame are written.
-    batch: VecDeque<F>,
+    batch: VecDeque<Queued<F>>,
     offset: usize,
     stats: WriteStats,
+}
+
+/// A frame and its length, read once when it was accepted: every byte count
+/// (pending bytes, what a write retires) uses this length, so a frame whose
+/// `as_ref()` changes length later cannot make the counts drift. Its bytes
+/// are written up to that length; if it has grown, the rest is not written,
+/// and if it has shrunk, the missing tail counts as written.
+struct Queued<F> {
+    frame: F,
+    len: usize,
+}
+
+impl<F: AsRef<[u8]>> Queued<F> {
+    /// The bytes still to write after the first `offset`.
+    fn rest(&self, offset: usize) -> &[u8] {
+        let bytes = self.frame.as_ref();
+        bytes.get(offset..self.len.min(bytes.len())).unwrap_or(&[])
+    }
 }
 
 // `&self` methods may run on many threads at once. `inner` (holding `W` and
@@ -284,14 +302,14 @@ impl<W: Write, F: AsRef<[u8]> + Send> WriteContext<W, F> {
             self.hot.pending.fetch_sub(len, Relaxed);
             return Err(SubmitError::Full(frame));
         }
-        if let Err(refused) = self.queue.push_unnotified(frame) {
+        if let Err(refused) = self.queue.push_unnotified(Queued { frame, len }) {
             debug_assert!(
                 matches!(refused, PushError::Full(_)),
                 "the context owns the queue's consumer"
             );
             // ordering: Relaxed, as above.
             self.hot.pending.fetch_sub(len, Relaxed);
-            return Err(SubmitError::Full(refused.into_inner()));
+            return Err(SubmitError::Full(refused.into_inner().frame));
         }
         Ok(state)
     }
@@ -646,27 +664,30 @@ impl<W: Write, F: AsRef<[u8]>> Inner<W, F> {
             }
             // Frames with nothing left to write (empty ones) go first, so
             // that a write of zero bytes means the writer is stuck.
-            self.advance(0);
+            let retired = self.advance(0);
+            if retired != 0 {
+                // ordering: Relaxed; a byte count.
+                ctx.hot.pending.fetch_sub(retired, Relaxed);
+            }
             if self.batch.is_empty() {
                 // Not empty but nothing to pop: a push is under way.
                 break Ok(self.queue.is_empty());
             }
             debug_assert!(self.batch.len() <= MAX_IOV);
             let mut iov = [IoSlice::new(&[]); MAX_IOV];
-            for (slice, frame) in iov.iter_mut().zip(&self.batch) {
-                *slice = IoSlice::new(frame.as_ref());
+            for (slice, queued) in iov.iter_mut().zip(&self.batch) {
+                *slice = IoSlice::new(queued.rest(0));
             }
-            let first = self.batch.front().map_or(&[][..], |f| f.as_ref());
-            iov[0] = IoSlice::new(first.get(self.offset..).unwrap_or(&[]));
+            let first = self.batch.front().map_or(&[][..], |q| q.rest(self.offset));
+            iov[0] = IoSlice::new(first);
             let written = self.writer.write_vectored(&iov[..self.batch.len()]);
             self.stats.writes += 1;
             match written {
                 Ok(0) => break Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => {
-                    let taken = self.advance(n);
-                    debug_assert_eq!(taken, n, "the writer wrote more than it was given");
+                    let done = self.advance(n);
                     // ordering: Relaxed; a byte count.
-                    ctx.hot.pending.fetch_sub(taken, Relaxed);
+                    ctx.hot.pending.fetch_sub(done, Relaxed);
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 Err(err) => {
@@ -691,40 +712,111 @@ impl<W: Write, F: AsRef<[u8]>> Inner<W, F> {
     }
 
     /// Marks `n` more bytes of the batch written, retiring the frames they
-    /// finish (and empty frames after them). Returns how many of the `n`
-    /// bytes the batch had.
+    /// finish (and empty frames after them). Returns how many bytes that
+    /// takes off the pending count: what of the frames' recorded lengths is
+    /// now written, so a retired frame whose bytes shrank below its recorded
+    /// length takes its missing tail off too, and a frame's bytes are taken
+    /// off exactly once in all.
     fn advance(&mut self, n: usize) -> usize {
         let mut left = n;
+        let mut done = 0;
         while let Some(front) = self.batch.front() {
-            let rest = front.as_ref().len().saturating_sub(self.offset);
+            let rest = front.rest(self.offset).len();
             if left < rest {
                 self.offset += left;
+                done += left;
                 left = 0;
                 break;
             }
             left -= rest;
+            debug_assert!(self.offset <= front.len);
+            done += front.len - self.offset;
             self.batch.pop_front();
             self.offset = 0;
             self.stats.frames += 1;
         }
-        let taken = n - left;
-        self.stats.bytes += taken as u64;
-        taken
+        debug_assert_eq!(left, 0, "the writer wrote more than it was given");
+        self.stats.bytes += (n - left) as u64;
+        done
     }
 
     /// Empties the batch and the queue: the frames and their unwritten
     /// bytes.
     fn take_all(&mut self) -> (Vec<F>, usize) {
-        while let Some(frame) = self.queue.pop() {
-            self.batch.push_back(frame);
+        while let Some(queued) = self.queue.pop() {
+            self.batch.push_back(queued);
         }
-        let bytes = self
-            .batch
-            .iter()
-            .map(|f| f.as_ref().len())
-            .sum::<usize>()
-            .saturating_sub(self.offset);
+        let bytes = self.batch.iter().map(|q| q.len).sum::<usize>() - self.offset;
         self.offset = 0;
-        (self.batch.drain(..).collect(), bytes)
+        (self.batch.drain(..).map(|q| q.frame).collect(), bytes)
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    //! A submitter stalled between claiming its place in the frame queue
+    //! and writing it (preempted, or interrupted by a signal handler that
+    //! submits to the same context), made on purpose with
+    //! `mpsc::Producer::stall`. Bug class: a submit that waits for another
+    //! thread, which `submit` and `feed` promise never to do.
+
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::testing::returns;
+
+    /// What the stalled submitter had done: counted its bytes and claimed
+    /// a place in the queue, not yet written it.
+    fn stall(ctx: &WriteContext<Vec<u8>>, len: usize) -> mpsc::Stalled<Queued<Vec<u8>>> {
+        ctx.hot.pending.fetch_add(len, Relaxed);
+        ctx.queue.stall().expect("room in the queue")
+    }
+
+    #[test]
+    fn a_full_queue_whose_oldest_frame_is_claimed_but_unwritten_refuses_at_once() {
+        let config = WriteConfig::new().queue_capacity(1);
+        let ctx = Arc::new(WriteContext::with_config(Vec::new(), config).unwrap());
+        let stalled = stall(&ctx, 3);
+        let c = Arc::clone(&ctx);
+        let refused = returns(move || c.submit(vec![9]).map_err(SubmitError::into_frame));
+        assert_eq!(refused, Err(vec![9]));
+        let c = Arc::clone(&ctx);
+        assert_eq!(
+            returns(move || c.feed(vec![8]).map_err(SubmitError::into_frame)),
+            Err(vec![8])
+        );
+        // The stalled submitter resumes: it writes its frame and flushes.
+        stalled.publish(Queued {
+            frame: vec![1, 2, 3],
+            len: 3,
+        });
+        assert_eq!(ctx.flush(), Status::Written);
+        assert_eq!(ctx.pending_bytes(), 0);
+    }
+
+    #[test]
+    fn submits_behind_a_stalled_submitter_queue_and_are_written_after_it() {
+        let ctx = Arc::new(WriteContext::with_config(Vec::new(), WriteConfig::new()).unwrap());
+        let stalled = stall(&ctx, 2);
+        for frame in [vec![3], vec![4, 5]] {
+            let c = Arc::clone(&ctx);
+            // The holder finds the head frame not yet written: it stops
+            // there and leaves the rest to the stalled submitter.
+            assert_eq!(returns(move || c.submit(frame)).ok(), Some(Status::Queued));
+        }
+        assert_eq!(ctx.pending_bytes(), 5);
+        stalled.publish(Queued {
+            frame: vec![1, 2],
+            len: 2,
+        });
+        // What the stalled submit does next: try to take the context.
+        assert_eq!(ctx.flush(), Status::Written);
+        assert_eq!(ctx.pending_bytes(), 0);
+        let ctx = Arc::into_inner(ctx).unwrap();
+        let bytes = ctx.own.inner.with_mut(|inner| {
+            // SAFETY: we own the context: nobody holds it.
+            unsafe { mem::take(&mut (*inner).writer) }
+        });
+        assert_eq!(bytes, [1, 2, 3, 4, 5]);
     }
 }

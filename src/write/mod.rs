@@ -47,10 +47,17 @@
 //! - **Nothing is lost**: an accepted frame is written, or, if the
 //!   connection fails, kept for `take_unsent` (or dropped with the
 //!   context); a refused one comes back in [`SubmitError`].
-//! - **Progress**: `submit` and `on_writable` never wait for another
-//!   thread; they are lock-free. A submitter preempted in the middle of its
-//!   ring push holds back the frames queued behind it (others are told
-//!   [`Status::Queued`]) until it resumes, and then it writes them.
+//! - **Progress**: `submit`, `feed`, `flush` and `on_writable` never wait
+//!   for another thread; they are lock-free. A submitter preempted (or
+//!   interrupted by a signal handler) in the middle of its ring push holds
+//!   back the frames queued behind it (others are told [`Status::Queued`])
+//!   until it resumes, and then it writes them; if the queue is full
+//!   meanwhile, even of frames not yet written, a submit is refused
+//!   ([`SubmitError::Full`]) at once.
+//! - **Byte counts**: a frame's length is read once, when it is accepted;
+//!   every count (pending bytes, back-pressure) uses that length, so a frame
+//!   whose `as_ref()` changes length later cannot make them drift. Its
+//!   bytes are written up to that length.
 //! - **Back-pressure**: at most [`WriteConfig::max_pending_bytes`] bytes
 //!   wait per connection (a single larger frame is accepted when nothing
 //!   waits); beyond that `submit` hands the frame back

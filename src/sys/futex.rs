@@ -11,7 +11,7 @@
 use core::ops::Deref;
 use std::time::Duration;
 
-use super::AtomicU32;
+use crate::loom::AtomicU32;
 
 /// The word and, where there is no futex, what sleeping on it takes.
 #[derive(Debug)]
@@ -108,7 +108,7 @@ impl Futex {
         let guard = self.sleepers.lock.lock().unwrap_or_else(|e| e.into_inner());
         // ordering: Relaxed; the mutex orders this check against a waker that
         // changes the word before taking the mutex to notify.
-        if self.word.load(super::Ordering::Relaxed) != expected {
+        if self.word.load(crate::loom::Ordering::Relaxed) != expected {
             return false;
         }
         match timeout {

@@ -43,7 +43,8 @@ mod imp {
     use std::io;
     use std::os::fd::BorrowedFd;
 
-    use crate::loom::{Futex, Ordering};
+    use crate::loom::Ordering;
+    use crate::sys::Futex;
 
     /// The loom stand-in: the counter is the futex word.
     #[derive(Debug)]
