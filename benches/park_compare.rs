@@ -36,19 +36,13 @@
 //!   blocking) halves, with and without a parker registered on the
 //!   consumer side, and rtrb for scale: what being wakeable costs a push.
 
-#[cfg(not(any(loom, miri)))]
 #[allow(dead_code, unused_imports)] // This target uses only the statistics.
 mod harness;
 
-#[cfg(not(any(loom, miri)))]
 fn main() {
     bench::main();
 }
 
-#[cfg(any(loom, miri))]
-fn main() {}
-
-#[cfg(not(any(loom, miri)))]
 mod bench {
     use std::env;
     use std::hint::spin_loop;

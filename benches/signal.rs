@@ -21,19 +21,13 @@
 //!   `next`: nanoseconds per signalled request, for k from 1 to 4096 and
 //!   tables of 64 and 4096 slots (constant per request: nothing scans).
 
-#[cfg(not(any(loom, miri)))]
 #[allow(dead_code, unused_imports)] // This target uses only the statistics.
 mod harness;
 
-#[cfg(not(any(loom, miri)))]
 fn main() {
     bench::main();
 }
 
-#[cfg(any(loom, miri))]
-fn main() {}
-
-#[cfg(not(any(loom, miri)))]
 mod bench {
     use std::env;
     use std::hint::black_box;

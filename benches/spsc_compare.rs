@@ -22,14 +22,10 @@
 //! `BATCH` (operations per measurement). Any other non-flag argument is a
 //! filter: only cases whose `scenario/implementation` contains it run.
 
-// The benchmark dependencies are not built under loom or Miri.
-#[cfg(not(any(loom, miri)))]
 mod common;
-#[cfg(not(any(loom, miri)))]
 #[allow(dead_code)] // Each bench target uses only part of the shared code.
 mod harness;
 
-#[cfg(not(any(loom, miri)))]
 fn main() {
     use common::{Scenario, BATCH, CAPACITY, PINGPONG_CAPACITY};
     use harness::compare::{Compare, Count};
@@ -81,6 +77,3 @@ fn main() {
     }
     .run();
 }
-
-#[cfg(any(loom, miri))]
-fn main() {}

@@ -60,19 +60,13 @@
 //! per request at saturation, and inline latency at most half the threaded
 //! one.
 
-#[cfg(not(any(loom, miri)))]
 #[allow(dead_code, unused_imports)] // This target uses the statistics and the CPU check.
 mod harness;
 
-#[cfg(not(any(loom, miri)))]
 fn main() {
     bench::main();
 }
 
-#[cfg(any(loom, miri))]
-fn main() {}
-
-#[cfg(not(any(loom, miri)))]
 mod bench {
     use std::collections::HashMap;
     use std::env;

@@ -108,19 +108,19 @@
 //! the slow client lasts as long as one of its 10 ms pauses: a preemption
 //! inside a call on a busy machine can, once in a while).
 
-#[cfg(all(target_os = "linux", not(any(loom, miri))))]
+#[cfg(target_os = "linux")]
 #[allow(dead_code, unused_imports)] // This target uses the statistics and the CPU check.
 mod harness;
 
-#[cfg(all(target_os = "linux", not(any(loom, miri))))]
+#[cfg(target_os = "linux")]
 fn main() {
     bench::main();
 }
 
-#[cfg(not(all(target_os = "linux", not(any(loom, miri)))))]
+#[cfg(not(target_os = "linux"))]
 fn main() {}
 
-#[cfg(all(target_os = "linux", not(any(loom, miri))))]
+#[cfg(target_os = "linux")]
 mod bench {
     use std::env;
     use std::io::{BufRead, BufReader, Read, Write};
@@ -405,14 +405,14 @@ mod bench {
             next[d.worker] += 1;
             frames += 1;
             let draining = slow && drain.load(Ordering::Acquire);
-            if frames % sample_every == 0 && !draining {
+            if frames.is_multiple_of(sample_every) && !draining {
                 let now = base.elapsed().as_nanos() as u64;
                 latencies.push(now.saturating_sub(d.stamp));
             }
             if !slow && frames == expected {
                 let _ = alarm.tx.send(Note::FastDone(Instant::now()));
             }
-            if slow && frames % per_pause == 0 && !draining {
+            if slow && frames.is_multiple_of(per_pause) && !draining {
                 thread::sleep(SLOW_PAUSE);
             }
         }

@@ -20,20 +20,10 @@
 //! retransmitted, up to 3 times, then counted lost. `--check` exits non-zero
 //! if any request was lost or any reply was wrong.
 
-#[cfg(not(any(loom, miri)))]
-#[path = "radius/codec.rs"]
-#[allow(dead_code)]
-mod codec;
-
-#[cfg(not(any(loom, miri)))]
 fn main() {
     load::main();
 }
 
-#[cfg(any(loom, miri))]
-fn main() {}
-
-#[cfg(not(any(loom, miri)))]
 mod load {
     use std::net::{SocketAddr, UdpSocket};
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};

@@ -33,15 +33,13 @@
 //!   the network's reply descriptor ([`PoolConfig::reply_fd`]).
 //!
 //! `.ci/radius-test` checks it against Debian's `radclient` and the
-//! project's load generator (`examples/radius_load.rs`); `.ci/radius-bench`
-//! compares it with freeradius 3.2.
+//! project's load generator (`radius_load`, in `../load.rs`);
+//! `.ci/radius-bench` compares it with freeradius 3.2.
 //!
 //! Malformed datagrams are counted and dropped.
 
-#[cfg(not(any(loom, miri)))]
 mod codec;
 
-#[cfg(not(any(loom, miri)))]
 fn main() {
     if let Err(err) = server::run() {
         eprintln!("radius: {err}");
@@ -49,10 +47,6 @@ fn main() {
     }
 }
 
-#[cfg(any(loom, miri))]
-fn main() {}
-
-#[cfg(not(any(loom, miri)))]
 mod server {
     use std::collections::HashMap;
     use std::future::Future;
