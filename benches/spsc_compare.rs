@@ -69,7 +69,7 @@ fn main() {
         summary: false,
         footnote: "ratio: pingpong = median / raw-atomic floor's median (lower is better, 1.00 \
                    is the floor); throughput = rtrb's median / this median (items/s relative \
-                   to rtrb, higher is better); batch = median of the better of rtrb chunks and \
+                   to rtrb, higher is better); batch = median of the better of rtrb and \
                    ringbuf slices / this median (higher is better). paired ratio: the same \
                    ratio taken per round, then the median over rounds."
             .into(),

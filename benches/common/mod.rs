@@ -94,7 +94,7 @@ impl BatchRing for Handoff {
     }
 }
 
-/// `rtrb` 0.3.
+/// `rtrb` 0.4.
 pub struct Rtrb;
 
 impl Ring for Rtrb {
@@ -118,44 +118,24 @@ impl Ring for Rtrb {
 }
 
 impl BatchRing for Rtrb {
-    const BATCH_NAME: &'static str = "rtrb (write_chunk_uninit/read_chunk)";
+    const BATCH_NAME: &'static str = "rtrb (push_partial_slice/pop_partial_slice)";
 
+    // For `T: Copy`, rtrb's docs point to the slice calls: each copies into
+    // (or out of) the two halves of one chunk with `copy_from_slice`, and
+    // re-reads the other side's index only when its cached view is short.
     #[inline]
     fn push_slice(tx: &mut Self::Tx, items: &[u64]) -> usize {
-        // Ask for the whole slice first: that re-reads the consumer's index
-        // only if the cached view is short. On failure the error says how
-        // many slots are free, and that many are then guaranteed.
-        let free = match tx.write_chunk_uninit(items.len()) {
-            Ok(chunk) => return chunk.fill_from_iter(items.iter().copied()),
-            Err(rtrb::chunks::ChunkError::TooFewSlots(free)) => free,
-        };
-        if free == 0 {
-            return 0;
-        }
-        tx.write_chunk_uninit(free)
-            .expect("rtrb reported these slots free")
-            .fill_from_iter(items[..free].iter().copied())
+        tx.push_partial_slice(items).0.len()
     }
 
     #[inline]
     fn pop_slice(rx: &mut Self::Rx, out: &mut [u64]) -> usize {
-        let chunk = match rx.read_chunk(out.len()) {
-            Ok(chunk) => chunk,
-            Err(rtrb::chunks::ChunkError::TooFewSlots(0)) => return 0,
-            Err(rtrb::chunks::ChunkError::TooFewSlots(ready)) => rx
-                .read_chunk(ready)
-                .expect("rtrb reported these slots ready"),
-        };
-        let (first, second) = chunk.as_slices();
-        let n = first.len() + second.len();
-        out[..first.len()].copy_from_slice(first);
-        out[first.len()..n].copy_from_slice(second);
-        chunk.commit_all();
-        n
+        rx.pop_partial_slice(out).0.len()
     }
 }
 
-/// `ringbuf` 0.4 (`HeapRb`, caching halves).
+/// `ringbuf` 0.6 (`HeapRb`, caching halves; `push_slice`/`pop_slice` for
+/// batches, as its docs recommend).
 pub struct Ringbuf;
 
 impl Ring for Ringbuf {
