@@ -36,7 +36,7 @@
 //!   blocking) halves, with and without a parker registered on the
 //!   consumer side, and rtrb for scale: what being wakeable costs a push.
 
-#[allow(dead_code, unused_imports)] // This target uses only the statistics.
+#[allow(dead_code, unused_imports)] // This target uses only part of the harness.
 mod harness;
 
 fn main() {
@@ -44,7 +44,6 @@ fn main() {
 }
 
 mod bench {
-    use std::env;
     use std::hint::spin_loop;
     use std::sync::OnceLock;
     use std::thread;
@@ -52,7 +51,10 @@ mod bench {
 
     use handoff::park::{ParkStats, Parker, SpinPolicy};
 
+    use super::harness::mode::{self, env_u64};
+    use super::harness::proc::voluntary_switches;
     use super::harness::stats::{median, percentile};
+    use super::harness::table::cell;
 
     const CAPACITY: usize = 1024;
     const BURST: u64 = 16;
@@ -67,16 +69,6 @@ mod bench {
     fn thread_cpu_ns() -> u64 {
         let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
         t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
-    }
-
-    /// This thread's voluntary context switches so far.
-    fn voluntary_switches() -> u64 {
-        let status = std::fs::read_to_string("/proc/thread-self/status").unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(0)
     }
 
     /// A bounded channel with blocking send and receive, and `handoff`'s
@@ -398,22 +390,8 @@ mod bench {
         ]
     }
 
-    fn env_u64(name: &str, default: u64) -> u64 {
-        env::var(name)
-            .ok()
-            .map(|v| v.trim().parse().unwrap_or_else(|_| panic!("{name}={v:?}")))
-            .unwrap_or(default)
-    }
-
-    fn fmt_opt(v: Option<f64>, decimals: usize) -> String {
-        v.map_or_else(|| "–".into(), |v| format!("{v:.decimals$}"))
-    }
-
     pub fn main() {
-        let args: Vec<String> = env::args().skip(1).collect();
-        let quick = env::var("QUICK").is_ok_and(|v| v != "0" && !v.is_empty())
-            || args.iter().any(|a| a == "--quick" || a == "--test")
-            || !args.iter().any(|a| a == "--bench");
+        let quick = mode::quick();
         let rounds = if quick { 1 } else { env_u64("ROUNDS", 11) } as usize;
         let gap = Duration::from_micros(env_u64("GAP_US", 200));
         let (n_wake, n_sat, n_burst, n_cost) = if quick {
@@ -515,8 +493,8 @@ mod bench {
             println!(
                 "| {} | {ns:.1} | {csw:.4} | {} | {} |",
                 i.name,
-                fmt_opt(sys, 4),
-                fmt_opt(wakes, 4)
+                cell(sys, 4),
+                cell(wakes, 4)
             );
         }
 
@@ -536,8 +514,8 @@ mod bench {
             println!(
                 "| {} | {csw:.2} | {} | {} |",
                 i.name,
-                fmt_opt(sys, 2),
-                fmt_opt(wakes, 2)
+                cell(sys, 2),
+                cell(wakes, 2)
             );
         }
 

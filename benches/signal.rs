@@ -21,7 +21,7 @@
 //!   `next`: nanoseconds per signalled request, for k from 1 to 4096 and
 //!   tables of 64 and 4096 slots (constant per request: nothing scans).
 
-#[allow(dead_code, unused_imports)] // This target uses only the statistics.
+#[allow(dead_code, unused_imports)] // This target uses only part of the harness.
 mod harness;
 
 fn main() {
@@ -29,7 +29,6 @@ fn main() {
 }
 
 mod bench {
-    use std::env;
     use std::hint::black_box;
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     use std::sync::Arc;
@@ -38,6 +37,7 @@ mod bench {
 
     use handoff::signal::{self, Action, Actions, Raised};
 
+    use super::harness::mode::{self, env_u64};
     use super::harness::stats::median;
 
     fn floor_pair(n: u64) -> f64 {
@@ -186,18 +186,8 @@ mod bench {
         total / (reps as f64 * k as f64)
     }
 
-    fn env_u64(name: &str, default: u64) -> u64 {
-        env::var(name)
-            .ok()
-            .map(|v| v.trim().parse().unwrap_or_else(|_| panic!("{name}={v:?}")))
-            .unwrap_or(default)
-    }
-
     pub fn main() {
-        let args: Vec<String> = env::args().skip(1).collect();
-        let quick = env::var("QUICK").is_ok_and(|v| v != "0" && !v.is_empty())
-            || args.iter().any(|a| a == "--quick" || a == "--test")
-            || !args.iter().any(|a| a == "--bench");
+        let quick = mode::quick();
         let rounds = if quick { 1 } else { env_u64("ROUNDS", 21) } as usize;
         let n = if quick {
             10_000

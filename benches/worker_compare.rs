@@ -60,7 +60,7 @@
 //! per request at saturation, and inline latency at most half the threaded
 //! one.
 
-#[allow(dead_code, unused_imports)] // This target uses the statistics and the CPU check.
+#[allow(dead_code, unused_imports)] // This target uses only part of the harness.
 mod harness;
 
 fn main() {
@@ -68,8 +68,6 @@ fn main() {
 }
 
 mod bench {
-    use std::collections::HashMap;
-    use std::env;
     use std::sync::{Arc, Barrier};
     use std::thread;
     use std::time::{Duration, Instant};
@@ -78,8 +76,10 @@ mod bench {
     use handoff::park::ParkStats;
     use handoff::worker::{self, EnqueueError, Handler, Network, Pool, PoolConfig, WorkerStats};
 
-    use super::harness::cpu::CpuTimes;
-    use super::harness::stats::{median, percentile};
+    use super::harness::mode::{self, env_u64};
+    use super::harness::proc::{counters_by_thread, counters_since, CpuTimes, ThreadCounters};
+    use super::harness::stats::{median, median_of as med, percentile};
+    use super::harness::table::{cell, yes_no};
 
     /// The capacity of the crossbeam request channel: that of a `handoff`
     /// request ring (`WorkerConfig::queue_capacity`'s default).
@@ -101,82 +101,6 @@ mod bench {
     }
 
     // ---------------------------------------------------------------------
-    // Counters from /proc.
-
-    /// What the scheduler counted for the process's threads.
-    #[derive(Clone, Copy, Default)]
-    struct Counters {
-        /// Context switches: the thread slept in the kernel.
-        voluntary: u64,
-        /// Context switches: the thread yielded, or was preempted.
-        involuntary: u64,
-        /// CPU time, ns.
-        cpu_ns: u64,
-        /// Time runnable but waiting for a CPU, ns.
-        wait_ns: u64,
-    }
-
-    impl Counters {
-        fn add_delta(&mut self, now: &Counters, before: &Counters) {
-            self.voluntary += now.voluntary.saturating_sub(before.voluntary);
-            self.involuntary += now.involuntary.saturating_sub(before.involuntary);
-            self.cpu_ns += now.cpu_ns.saturating_sub(before.cpu_ns);
-            self.wait_ns += now.wait_ns.saturating_sub(before.wait_ns);
-        }
-    }
-
-    /// Each thread's counters so far (Linux; empty elsewhere), from
-    /// `/proc/self/task/*/status` and `schedstat`: `/proc/self/status`
-    /// would give only the main thread's.
-    fn counters_by_thread() -> HashMap<u32, Counters> {
-        let mut threads = HashMap::new();
-        let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
-            return threads;
-        };
-        for entry in dir.flatten() {
-            let Some(tid) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
-                continue;
-            };
-            let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
-                continue; // exited meanwhile
-            };
-            let field = |name: &str| {
-                status
-                    .lines()
-                    .find_map(|l| l.strip_prefix(name))
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .unwrap_or(0)
-            };
-            // "cpu time, ns" "run-queue wait, ns" "time slices"
-            let schedstat =
-                std::fs::read_to_string(entry.path().join("schedstat")).unwrap_or_default();
-            let mut sched = schedstat
-                .split_whitespace()
-                .map(|v| v.parse::<u64>().unwrap_or(0));
-            threads.insert(
-                tid,
-                Counters {
-                    voluntary: field("voluntary_ctxt_switches:"),
-                    involuntary: field("nonvoluntary_ctxt_switches:"),
-                    cpu_ns: sched.next().unwrap_or(0),
-                    wait_ns: sched.next().unwrap_or(0),
-                },
-            );
-        }
-        threads
-    }
-
-    /// The counters of all threads since `before` (a thread absent from
-    /// `before` started after it, from zero).
-    fn counters_since(before: &HashMap<u32, Counters>) -> Counters {
-        let mut sum = Counters::default();
-        for (tid, now) in &counters_by_thread() {
-            sum.add_delta(now, &before.get(tid).copied().unwrap_or_default());
-        }
-        sum
-    }
-
-    // ---------------------------------------------------------------------
     // Running network threads with a common start and a common end.
 
     /// Runs each body on its own thread, all released together; every
@@ -186,7 +110,7 @@ mod bench {
     /// bodies returned, and the counters of the whole process in between.
     fn run_networks<T: Send + 'static>(
         bodies: Vec<Box<dyn FnOnce() -> T + Send>>,
-    ) -> (Duration, Vec<T>, Counters) {
+    ) -> (Duration, Vec<T>, ThreadCounters) {
         let parties = bodies.len() + 1;
         let start = Arc::new(Barrier::new(parties));
         let end = Arc::new(Barrier::new(parties));
@@ -635,30 +559,6 @@ mod bench {
         start.elapsed().as_nanos() as f64 / f64::from(n)
     }
 
-    fn env_u64(name: &str, default: u64) -> u64 {
-        env::var(name)
-            .ok()
-            .map(|v| v.trim().parse().unwrap_or_else(|_| panic!("{name}={v:?}")))
-            .unwrap_or(default)
-    }
-
-    fn fmt_opt(v: Option<f64>, decimals: usize) -> String {
-        v.map_or_else(|| "–".into(), |v| format!("{v:.decimals$}"))
-    }
-
-    fn yes_no(met: bool) -> &'static str {
-        if met {
-            "yes"
-        } else {
-            "**no**"
-        }
-    }
-
-    /// Median over rounds of a field of the samples.
-    fn med<T>(samples: &[T], field: impl Fn(&T) -> f64) -> f64 {
-        median(&samples.iter().map(field).collect::<Vec<_>>())
-    }
-
     /// Median over rounds of `field(reference[i]) / field(samples[i])`: a
     /// ratio taken per round, which cancels slow drifts of the machine.
     fn paired(
@@ -716,7 +616,7 @@ mod bench {
                 1e3 / ns,
                 med(samples, |s| s.cpu_ns),
                 med(samples, |s| s.wait_ns),
-                fmt_opt(sys, 4),
+                cell(sys, 4),
                 med(samples, |s| s.voluntary),
                 med(samples, |s| s.involuntary),
             );
@@ -725,10 +625,7 @@ mod bench {
     }
 
     pub fn main() {
-        let args: Vec<String> = env::args().skip(1).collect();
-        let quick = env::var("QUICK").is_ok_and(|v| v != "0" && !v.is_empty())
-            || args.iter().any(|a| a == "--quick" || a == "--test")
-            || !args.iter().any(|a| a == "--bench");
+        let quick = mode::quick();
         let rounds = if quick { 1 } else { env_u64("ROUNDS", 11) } as usize;
         assert!(rounds >= 1, "ROUNDS must be at least 1");
         let gap = Duration::from_micros(env_u64("GAP_US", 200));
@@ -827,7 +724,7 @@ mod bench {
                 percentile(&all[k], 0.99) / 1e3,
                 medians[k] / medians[0],
                 medians[k] / medians[2],
-                fmt_opt(sys, 2),
+                cell(sys, 2),
             );
         }
         let inline_ratio = medians[1] / medians[0];
@@ -883,7 +780,7 @@ mod bench {
             2.0 * clock,
             med(&sat[0], |s| s.ns_per_request),
         );
-        super::harness::cpu::report_other_load(
+        super::harness::proc::report_other_load(
             cpu_before,
             "the pipelines' threads want every core",
         );

@@ -109,7 +109,7 @@
 //! inside a call on a busy machine can, once in a while).
 
 #[cfg(target_os = "linux")]
-#[allow(dead_code, unused_imports)] // This target uses the statistics and the CPU check.
+#[allow(dead_code, unused_imports)] // This target uses only part of the harness.
 mod harness;
 
 #[cfg(target_os = "linux")]
@@ -122,10 +122,9 @@ fn main() {}
 
 #[cfg(target_os = "linux")]
 mod bench {
-    use std::env;
     use std::io::{BufRead, BufReader, Read, Write};
     use std::net::{Shutdown, TcpListener, TcpStream};
-    use std::os::fd::{AsRawFd, OwnedFd};
+    use std::os::fd::OwnedFd;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Arc, Barrier, Mutex};
     use std::thread::{self, JoinHandle};
@@ -134,9 +133,12 @@ mod bench {
     use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
     use handoff::write::{Status, SubmitError, WriteContext};
     use rustix::event::epoll;
+    use socket2::SockRef;
 
-    use super::harness::cpu::CpuTimes;
-    use super::harness::stats::{median, percentile};
+    use super::harness::mode::{self, env_u64};
+    use super::harness::proc::{voluntary_switches, CpuTimes};
+    use super::harness::stats::{median, median_of as med, percentile};
+    use super::harness::table::yes_no;
 
     /// Bytes per reply.
     const FRAME: usize = 64;
@@ -261,22 +263,6 @@ mod bench {
         }
     }
 
-    fn set_buffer(stream: &TcpStream, option: libc::c_int, bytes: usize) {
-        let value = libc::c_int::try_from(bytes).expect("a buffer size that fits a C int");
-        // SAFETY: a valid socket descriptor, and a pointer to a c_int with its
-        // size, which is what SO_SNDBUF and SO_RCVBUF take.
-        let rc = unsafe {
-            libc::setsockopt(
-                stream.as_raw_fd(),
-                libc::SOL_SOCKET,
-                option,
-                (&raw const value).cast(),
-                size_of::<libc::c_int>() as libc::socklen_t,
-            )
-        };
-        assert_eq!(rc, 0, "setsockopt: {}", std::io::Error::last_os_error());
-    }
-
     /// `conns` loopback connections: the clients' ends and the server's.
     fn connect(conns: usize, sndbuf: usize) -> (Vec<TcpStream>, Vec<TcpStream>) {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback listener");
@@ -286,13 +272,17 @@ mod bench {
         for conn in 0..conns {
             let client = TcpStream::connect(addr).expect("connect");
             if conn == FAST {
-                set_buffer(&client, libc::SO_RCVBUF, SLOW_RCVBUF);
+                SockRef::from(&client)
+                    .set_recv_buffer_size(SLOW_RCVBUF)
+                    .expect("SO_RCVBUF");
             }
             let (server, peer) = listener.accept().expect("accept");
             assert_eq!(peer, client.local_addr().expect("the client's address"));
             server.set_nodelay(true).expect("TCP_NODELAY");
             if sndbuf > 0 {
-                set_buffer(&server, libc::SO_SNDBUF, sndbuf);
+                SockRef::from(&server)
+                    .set_send_buffer_size(sndbuf)
+                    .expect("SO_SNDBUF");
             }
             clients.push(client);
             servers.push(server);
@@ -327,20 +317,6 @@ mod bench {
         handle
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    }
-
-    /// This thread's voluntary context switches so far: how often it slept
-    /// in the kernel.
-    fn voluntary_switches() -> u64 {
-        std::fs::read_to_string("/proc/thread-self/status")
-            .ok()
-            .and_then(|status| {
-                status
-                    .lines()
-                    .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
-                    .and_then(|v| v.trim().parse().ok())
-            })
-            .unwrap_or(0)
     }
 
     // ---------------------------------------------------------------------
@@ -1142,28 +1118,8 @@ mod bench {
         }
     }
 
-    fn env_u64(name: &str, default: u64) -> u64 {
-        env::var(name)
-            .ok()
-            .map(|v| v.trim().parse().unwrap_or_else(|_| panic!("{name}={v:?}")))
-            .unwrap_or(default)
-    }
-
-    fn yes_no(met: bool) -> &'static str {
-        if met {
-            "yes"
-        } else {
-            "**no**"
-        }
-    }
-
     fn rps(s: &Sample) -> f64 {
         s.fast_frames as f64 / s.fast_secs
-    }
-
-    /// Median over rounds of a field of the samples.
-    fn med(samples: &[Sample], field: impl Fn(&Sample) -> f64) -> f64 {
-        median(&samples.iter().map(field).collect::<Vec<_>>())
     }
 
     /// Median and p99 of the latencies of all rounds, in ns.
@@ -1221,10 +1177,7 @@ mod bench {
     }
 
     pub fn main() {
-        let args: Vec<String> = env::args().skip(1).collect();
-        let quick = env::var("QUICK").is_ok_and(|v| v != "0" && !v.is_empty())
-            || args.iter().any(|a| a == "--quick" || a == "--test")
-            || !args.iter().any(|a| a == "--bench");
+        let quick = mode::quick();
         let rounds = if quick { 1 } else { env_u64("ROUNDS", 7) } as usize;
         assert!(rounds >= 1, "ROUNDS must be at least 1");
         let (fast, slow) = if quick {
@@ -1453,7 +1406,7 @@ mod bench {
                 "autotuned".into()
             },
         );
-        super::harness::cpu::report_other_load(
+        super::harness::proc::report_other_load(
             cpu_before,
             "clients, workers and writers want every core",
         );
