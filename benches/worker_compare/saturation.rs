@@ -24,6 +24,37 @@ pub struct Saturation {
     pub syscalls: Option<f64>,
 }
 
+impl Saturation {
+    /// `requests` took `wall` and the scheduler's `counters` (and
+    /// `syscalls` of `handoff`'s): the numbers per request.
+    fn new(wall: Duration, counters: ThreadCounters, requests: u64, syscalls: Option<u64>) -> Self {
+        let n = requests as f64;
+        Saturation {
+            ns_per_request: wall.as_nanos() as f64 / n,
+            voluntary: counters.voluntary as f64 / n,
+            involuntary: counters.involuntary as f64 / n,
+            cpu_ns: counters.cpu_ns as f64 / n,
+            wait_ns: counters.wait_ns as f64 / n,
+            syscalls: syscalls.map(|calls| calls as f64 / n),
+        }
+    }
+}
+
+/// Checks that network thread `k` of `who` got `per` replies, adding up to
+/// what its requests should.
+fn check_network(who: &str, k: usize, per: u64, count: u64, sum: u64) {
+    assert_eq!(
+        count, per,
+        "{who}: network {k} got {count} replies of {per}"
+    );
+    let base = k as u64 * per;
+    assert_eq!(
+        sum,
+        expected_sum(base, per),
+        "{who}: network {k}: wrong replies"
+    );
+}
+
 /// Runs each body on its own thread, all released together; every
 /// thread stays alive (and so do the handles a body returns, which keep
 /// the workers running) until the scheduler's counters are read.
@@ -142,16 +173,7 @@ pub fn saturation_handoff(
     let mut network_calls = 0;
     let mut keep = Vec::new();
     for (k, (count, sum, calls, net)) in results.into_iter().enumerate() {
-        let base = k as u64 * per;
-        assert_eq!(
-            count, per,
-            "handoff: network {k} got {count} replies of {per}"
-        );
-        assert_eq!(
-            sum,
-            expected_sum(base, per),
-            "handoff: network {k}: wrong replies"
-        );
+        check_network("handoff", k, per, count, sum);
         network_calls += calls;
         keep.push(net);
     }
@@ -160,15 +182,7 @@ pub fn saturation_handoff(
     let done = per * networks as u64;
     assert_eq!(stats.iter().map(|s| s.completed).sum::<u64>(), done);
     let worker_calls: u64 = stats.iter().map(|s| s.sleeps + s.wakes).sum();
-    let n = done as f64;
-    Saturation {
-        ns_per_request: wall.as_nanos() as f64 / n,
-        voluntary: counters.voluntary as f64 / n,
-        involuntary: counters.involuntary as f64 / n,
-        cpu_ns: counters.cpu_ns as f64 / n,
-        wait_ns: counters.wait_ns as f64 / n,
-        syscalls: Some((worker_calls + network_calls) as f64 / n),
-    }
+    Saturation::new(wall, counters, done, Some(worker_calls + network_calls))
 }
 
 /// The same measurement on the crossbeam pipeline.
@@ -196,29 +210,12 @@ pub fn saturation_crossbeam(
     let (wall, results, counters) = run_networks(bodies);
     let mut keep = Vec::new();
     for (k, (count, sum, tx, rx)) in results.into_iter().enumerate() {
-        let base = k as u64 * per;
-        assert_eq!(
-            count, per,
-            "crossbeam: network {k} got {count} replies of {per}"
-        );
-        assert_eq!(
-            sum,
-            expected_sum(base, per),
-            "crossbeam: network {k}: wrong replies"
-        );
+        check_network("crossbeam", k, per, count, sum);
         keep.push((tx, rx));
     }
     drop(keep); // the workers exit once every request sender is gone
     for t in threads {
         t.join().unwrap();
     }
-    let n = (per * networks as u64) as f64;
-    Saturation {
-        ns_per_request: wall.as_nanos() as f64 / n,
-        voluntary: counters.voluntary as f64 / n,
-        involuntary: counters.involuntary as f64 / n,
-        cpu_ns: counters.cpu_ns as f64 / n,
-        wait_ns: counters.wait_ns as f64 / n,
-        syscalls: None,
-    }
+    Saturation::new(wall, counters, per * networks as u64, None)
 }
