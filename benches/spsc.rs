@@ -8,15 +8,15 @@
 //! ```
 //!
 //! Groups (`pingpong`, `throughput`, `batch`) are described in
-//! `benches/common/mod.rs`; each reports time per operation (a round trip or
+//! `benches/spsc_common/`; each reports time per operation (a round trip or
 //! an item). For interleaved runs with medians and ratios in one table, see
 //! `benches/spsc_compare.rs`.
 
 // Each bench target uses only part of the shared code.
 #[allow(dead_code)]
-mod common;
-#[allow(dead_code)]
 mod harness;
+#[allow(dead_code)]
+mod spsc_common;
 
 use std::time::Duration;
 
@@ -27,7 +27,7 @@ criterion::criterion_group! {
     // 12 benchmarks x (1 s warm-up + 3 s measurement + analysis): about a
     // minute in total.
     config = harness::criterion_config(20, Duration::from_secs(1), Duration::from_secs(3));
-    targets = harness::criterion_groups::<common::Scenario>
+    targets = harness::criterion_groups::<spsc_common::Scenario>
 }
 
 criterion::criterion_main!(benches);

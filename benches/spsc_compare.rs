@@ -22,13 +22,13 @@
 //! `BATCH` (operations per measurement). Any other non-flag argument is a
 //! filter: only cases whose `scenario/implementation` contains it run.
 
-mod common;
 #[allow(dead_code)] // Each bench target uses only part of the shared code.
 mod harness;
+mod spsc_common;
 
 fn main() {
-    use common::{Scenario, BATCH, CAPACITY, PINGPONG_CAPACITY};
     use harness::compare::{Compare, Count};
+    use spsc_common::{Scenario, BATCH, CAPACITY, PINGPONG_CAPACITY};
 
     Compare {
         bench: "spsc_compare",

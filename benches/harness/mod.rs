@@ -4,7 +4,7 @@
 //! (`park_compare`, `signal`, `worker_compare`, `write_compare`).
 //!
 //! The queues, their adapters and the scenarios live in each ring's own
-//! module (`benches/common` for SPSC, `benches/mpsc_common` for MPSC); what
+//! module (`benches/spsc_common` for SPSC, `benches/mpsc_common` for MPSC); what
 //! is the same for all is here:
 //!
 //! - [`Scenario`] and [`Case`]: how a ring's module describes its scenarios
