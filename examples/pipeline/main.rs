@@ -65,6 +65,9 @@
 //! worker's sleep and wake-up) and, on Linux, the context switches per
 //! request of the network and worker threads, from `/proc`.
 
+#[path = "../shared/context_switches.rs"]
+mod context_switches;
+
 use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::future::Future;
@@ -77,6 +80,7 @@ use std::task::{Context, Poll};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use context_switches::Switches;
 use handoff::signal::{Action, Raised};
 use handoff::spsc;
 use handoff::worker::{
@@ -784,49 +788,18 @@ fn timer(mut rings: Vec<spsc::Consumer<Timed>>, signaller: Signaller) -> TimerRe
 // -------------------------------------------------------------------------
 // Context switches from /proc.
 
-/// Voluntary and involuntary context switches so far of each live thread,
-/// with its name (Linux; empty elsewhere).
-fn switches_by_thread() -> HashMap<u32, (String, u64, u64)> {
-    let mut threads = HashMap::new();
-    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
-        return threads;
-    };
-    for entry in dir.flatten() {
-        let Some(tid) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
-            continue;
-        };
-        let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
-            continue;
-        };
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .map(str::trim)
-                .unwrap_or("")
-                .to_owned()
-        };
-        let number = |name: &str| field(name).parse::<u64>().unwrap_or(0);
-        threads.insert(
-            tid,
-            (
-                field("Name:"),
-                number("voluntary_ctxt_switches:"),
-                number("nonvoluntary_ctxt_switches:"),
-            ),
-        );
-    }
-    threads
-}
-
 /// Context switches since `before`, summed by thread role: (pipeline
 /// threads, i.e. network threads and workers; the timer thread).
-fn switches_since(before: &HashMap<u32, (String, u64, u64)>) -> ((u64, u64), (u64, u64)) {
+fn switches_since(before: &HashMap<u32, Switches>) -> ((u64, u64), (u64, u64)) {
     let mut pipeline = (0, 0);
     let mut timer = (0, 0);
-    for (tid, (name, voluntary, involuntary)) in switches_by_thread() {
-        let (_, v0, i0) = before.get(&tid).cloned().unwrap_or_default();
-        let delta = (voluntary.saturating_sub(v0), involuntary.saturating_sub(i0));
+    for (tid, now) in context_switches::by_thread() {
+        let then = before.get(&tid).cloned().unwrap_or_default();
+        let delta = (
+            now.voluntary.saturating_sub(then.voluntary),
+            now.involuntary.saturating_sub(then.involuntary),
+        );
+        let name = now.name;
         let sum = if name.starts_with("network-") || name.starts_with("worker-") {
             &mut pipeline
         } else if name == "timer" {
@@ -940,7 +913,7 @@ fn main() -> ExitCode {
         .expect("spawn the timer thread");
 
     // Run, with a progress line every second.
-    let switches_before = switches_by_thread();
+    let switches_before = context_switches::by_thread();
     start.wait();
     let started = Instant::now();
     let run_for = Duration::from_secs_f64(options.seconds);

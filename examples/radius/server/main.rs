@@ -39,6 +39,9 @@
 //! Malformed datagrams are counted and dropped.
 
 mod codec;
+#[allow(dead_code)] // The server sums every thread's switches: no names.
+#[path = "../../shared/context_switches.rs"]
+mod context_switches;
 
 fn main() {
     if let Err(err) = server::run() {
@@ -164,22 +167,10 @@ mod server {
     }
 
     /// Voluntary and involuntary context switches of all the process's
-    /// threads so far (Linux `/proc`; 0 elsewhere).
+    /// threads so far (0 where `/proc` cannot tell).
     fn context_switches() -> u64 {
-        let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-            return 0;
-        };
-        tasks
-            .flatten()
-            .filter_map(|t| std::fs::read_to_string(t.path().join("status")).ok())
-            .flat_map(|status| {
-                status
-                    .lines()
-                    .filter(|l| l.contains("ctxt_switches"))
-                    .filter_map(|l| l.split_whitespace().last()?.parse::<u64>().ok())
-                    .collect::<Vec<_>>()
-            })
-            .sum()
+        let threads = super::context_switches::by_thread();
+        threads.values().map(|t| t.voluntary + t.involuntary).sum()
     }
 
     /// A request as the network thread hands it to a worker.
