@@ -1,5 +1,7 @@
 //! The demo's options.
 
+use lexopt::prelude::*;
+
 /// What the command line asked for.
 pub struct Options {
     pub networks: usize,
@@ -14,7 +16,7 @@ pub const USAGE: &str =
     "usage: pipeline [--networks N] [--workers M | --inline] [--seconds S] [--rate R] [--window W]";
 
 /// Parses the command line (`--help` prints the usage and exits).
-pub fn parse_options() -> Result<Options, String> {
+pub fn parse_options() -> Result<Options, lexopt::Error> {
     let mut options = Options {
         networks: 2,
         workers: 2,
@@ -22,30 +24,20 @@ pub fn parse_options() -> Result<Options, String> {
         rate: 0,
         window: 64,
     };
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let (flag, inline_value) = match arg.split_once('=') {
-            Some((flag, value)) => (flag.to_owned(), Some(value.to_owned())),
-            None => (arg.clone(), None),
-        };
-        let mut value = |name: &str| {
-            inline_value
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        match flag.as_str() {
-            "--networks" => options.networks = parse(&value("--networks")?, "--networks")?,
-            "--workers" => options.workers = parse(&value("--workers")?, "--workers")?,
-            "--seconds" => options.seconds = parse(&value("--seconds")?, "--seconds")?,
-            "--rate" => options.rate = parse(&value("--rate")?, "--rate")?,
-            "--window" => options.window = parse(&value("--window")?, "--window")?,
-            "--inline" => options.workers = 0,
-            "-h" | "--help" => {
+    let mut parser = lexopt::Parser::from_env();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("networks") => options.networks = parser.value()?.parse()?,
+            Long("workers") => options.workers = parser.value()?.parse()?,
+            Long("seconds") => options.seconds = parser.value()?.parse()?,
+            Long("rate") => options.rate = parser.value()?.parse()?,
+            Long("window") => options.window = parser.value()?.parse()?,
+            Long("inline") => options.workers = 0,
+            Short('h') | Long("help") => {
                 println!("{USAGE}");
                 std::process::exit(0);
             }
-            _ => return Err(format!("unknown argument {arg:?}")),
+            _ => return Err(arg.unexpected()),
         }
     }
     if options.networks == 0 {
@@ -58,11 +50,4 @@ pub fn parse_options() -> Result<Options, String> {
         return Err("--seconds must be more than 0 (and at most 3600)".into());
     }
     Ok(options)
-}
-
-pub fn parse<T: std::str::FromStr>(value: &str, name: &str) -> Result<T, String> {
-    value
-        .trim()
-        .parse()
-        .map_err(|_| format!("{name}: {value:?} is not a valid number"))
 }

@@ -47,7 +47,9 @@ mod load {
         check: bool,
     }
 
-    fn options() -> Result<Options, String> {
+    fn options() -> Result<Options, lexopt::Error> {
+        use lexopt::prelude::*;
+
         let mut o = Options {
             server: "127.0.0.1:1812".parse().unwrap(),
             secret: b"testing123".to_vec(),
@@ -60,25 +62,20 @@ mod load {
             late_dups: 0.0,
             check: false,
         };
-        let mut args = std::env::args().skip(1);
-        while let Some(arg) = args.next() {
-            if arg == "--check" {
-                o.check = true;
-                continue;
-            }
-            let value = args.next().ok_or(format!("{arg} needs a value"))?;
-            let bad = |e: &dyn std::fmt::Display| format!("{arg} {value}: {e}");
-            match arg.as_str() {
-                "--server" => o.server = value.parse().map_err(|e| bad(&e))?,
-                "--secret" => o.secret = value.into_bytes(),
-                "--user" => o.user = value.into_bytes(),
-                "--password" => o.password = value.into_bytes(),
-                "--threads" => o.threads = value.parse().map_err(|e| bad(&e))?,
-                "--window" => o.window = value.parse::<usize>().map_err(|e| bad(&e))?.clamp(1, 256),
-                "--seconds" => o.seconds = value.parse().map_err(|e| bad(&e))?,
-                "--dups" => o.dups = value.parse().map_err(|e| bad(&e))?,
-                "--late-dups" => o.late_dups = value.parse().map_err(|e| bad(&e))?,
-                other => return Err(format!("unknown option {other}")),
+        let mut parser = lexopt::Parser::from_env();
+        while let Some(arg) = parser.next()? {
+            match arg {
+                Long("check") => o.check = true,
+                Long("server") => o.server = parser.value()?.parse()?,
+                Long("secret") => o.secret = parser.value()?.string()?.into_bytes(),
+                Long("user") => o.user = parser.value()?.string()?.into_bytes(),
+                Long("password") => o.password = parser.value()?.string()?.into_bytes(),
+                Long("threads") => o.threads = parser.value()?.parse()?,
+                Long("window") => o.window = parser.value()?.parse::<usize>()?.clamp(1, 256),
+                Long("seconds") => o.seconds = parser.value()?.parse()?,
+                Long("dups") => o.dups = parser.value()?.parse()?,
+                Long("late-dups") => o.late_dups = parser.value()?.parse()?,
+                _ => return Err(arg.unexpected()),
             }
         }
         Ok(o)

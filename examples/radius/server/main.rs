@@ -82,7 +82,9 @@ mod server {
         stubborn: bool,
     }
 
-    fn options() -> Result<Options, String> {
+    fn options() -> Result<Options, lexopt::Error> {
+        use lexopt::prelude::*;
+
         let mut o = Options {
             listen: "127.0.0.1:1812".parse().unwrap(),
             secret: b"testing123".to_vec(),
@@ -95,32 +97,19 @@ mod server {
             stubborn: false,
         };
         let mut users = None;
-        let mut args = std::env::args().skip(1);
-        while let Some(arg) = args.next() {
-            if arg == "--stubborn" {
-                o.stubborn = true;
-                continue;
-            }
-            let value = args.next().ok_or(format!("{arg} needs a value"))?;
-            let number = || {
-                value
-                    .parse::<u64>()
-                    .map_err(|e| format!("{arg} {value}: {e}"))
-            };
-            match arg.as_str() {
-                "--listen" => {
-                    o.listen = value
-                        .parse()
-                        .map_err(|e| format!("--listen {value}: {e}"))?
-                }
-                "--secret" => o.secret = value.into_bytes(),
-                "--users" => users = Some(value),
-                "--networks" => o.networks = number()? as usize,
-                "--workers" => o.workers = number()? as usize,
-                "--delay-ms" => o.delay = Duration::from_millis(number()?),
-                "--limit-ms" => o.limit = Duration::from_millis(number()?),
-                "--seconds" => o.seconds = number()?,
-                other => return Err(format!("unknown option {other}")),
+        let mut parser = lexopt::Parser::from_env();
+        while let Some(arg) = parser.next()? {
+            match arg {
+                Long("stubborn") => o.stubborn = true,
+                Long("listen") => o.listen = parser.value()?.parse()?,
+                Long("secret") => o.secret = parser.value()?.string()?.into_bytes(),
+                Long("users") => users = Some(parser.value()?.string()?),
+                Long("networks") => o.networks = parser.value()?.parse()?,
+                Long("workers") => o.workers = parser.value()?.parse()?,
+                Long("delay-ms") => o.delay = Duration::from_millis(parser.value()?.parse()?),
+                Long("limit-ms") => o.limit = Duration::from_millis(parser.value()?.parse()?),
+                Long("seconds") => o.seconds = parser.value()?.parse()?,
+                _ => return Err(arg.unexpected()),
             }
         }
         let path = users.ok_or("--users FILE is required")?;
@@ -460,7 +449,7 @@ mod server {
     const CACHE_FOR: Duration = Duration::from_secs(5);
 
     pub fn run() -> Result<(), String> {
-        let o = options()?;
+        let o = options().map_err(|e| e.to_string())?;
         let first = bind(o.listen).map_err(|e| format!("bind {}: {e}", o.listen))?;
         let addr = first.local_addr().map_err(|e| e.to_string())?;
         let mut sockets = vec![first];
