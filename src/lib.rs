@@ -54,6 +54,8 @@
 //!
 //! # Guarantees
 //!
+//! This is the one list; the README sums it up and points here.
+//!
 //! - **Progress.** [`spsc`] `push`, `pop`, `peek` and the batch operations
 //!   are wait-free: each completes in a bounded number of its own steps, no
 //!   matter what the other thread does or whether it was preempted. [`mpsc`]
