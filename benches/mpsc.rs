@@ -13,21 +13,16 @@
 //! a round trip). For interleaved runs with medians and ratios in one table,
 //! see `benches/mpsc_compare.rs`.
 
-// The benchmark dependencies are not built under loom or Miri. Each bench
-// target uses only part of the shared code.
-#[cfg(not(any(loom, miri)))]
+// Each bench target uses only part of the shared code.
 #[allow(dead_code)]
 mod harness;
-#[cfg(not(any(loom, miri)))]
 #[allow(dead_code)]
 mod mpsc_common;
 
-#[cfg(not(any(loom, miri)))]
 use std::time::Duration;
 
 // One group per scenario, one benchmark per implementation (see
 // `harness::criterion_groups`).
-#[cfg(not(any(loom, miri)))]
 criterion::criterion_group! {
     name = benches;
     // 23 benchmarks x (0.5 s warm-up + 2 s measurement + analysis): about
@@ -36,8 +31,4 @@ criterion::criterion_group! {
     targets = harness::criterion_groups::<mpsc_common::Scenario>
 }
 
-#[cfg(not(any(loom, miri)))]
 criterion::criterion_main!(benches);
-
-#[cfg(any(loom, miri))]
-fn main() {}

@@ -24,14 +24,10 @@
 //! non-flag argument is a filter: only cases whose `scenario/implementation`
 //! contains it run.
 
-// The benchmark dependencies are not built under loom or Miri.
-#[cfg(not(any(loom, miri)))]
 #[allow(dead_code)] // Each bench target uses only part of the shared code.
 mod harness;
-#[cfg(not(any(loom, miri)))]
 mod mpsc_common;
 
-#[cfg(not(any(loom, miri)))]
 fn main() {
     use harness::compare::{Compare, Count};
     use mpsc_common::{Scenario, BATCH, CAPACITY, ROUNDTRIP_CAPACITY, SPINS_BEFORE_YIELD};
@@ -88,6 +84,3 @@ fn main() {
     }
     .run();
 }
-
-#[cfg(any(loom, miri))]
-fn main() {}

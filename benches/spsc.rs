@@ -8,35 +8,26 @@
 //! ```
 //!
 //! Groups (`pingpong`, `throughput`, `batch`) are described in
-//! `benches/common/mod.rs`; each reports time per operation (a round trip or
+//! `benches/spsc_common/`; each reports time per operation (a round trip or
 //! an item). For interleaved runs with medians and ratios in one table, see
 //! `benches/spsc_compare.rs`.
 
-// The benchmark dependencies are not built under loom or Miri. Each bench
-// target uses only part of the shared code.
-#[cfg(not(any(loom, miri)))]
-#[allow(dead_code)]
-mod common;
-#[cfg(not(any(loom, miri)))]
+// Each bench target uses only part of the shared code.
 #[allow(dead_code)]
 mod harness;
+#[allow(dead_code)]
+mod spsc_common;
 
-#[cfg(not(any(loom, miri)))]
 use std::time::Duration;
 
 // One group per scenario, one benchmark per implementation (see
 // `harness::criterion_groups`).
-#[cfg(not(any(loom, miri)))]
 criterion::criterion_group! {
     name = benches;
     // 12 benchmarks x (1 s warm-up + 3 s measurement + analysis): about a
     // minute in total.
     config = harness::criterion_config(20, Duration::from_secs(1), Duration::from_secs(3));
-    targets = harness::criterion_groups::<common::Scenario>
+    targets = harness::criterion_groups::<spsc_common::Scenario>
 }
 
-#[cfg(not(any(loom, miri)))]
 criterion::criterion_main!(benches);
-
-#[cfg(any(loom, miri))]
-fn main() {}

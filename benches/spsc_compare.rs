@@ -22,17 +22,13 @@
 //! `BATCH` (operations per measurement). Any other non-flag argument is a
 //! filter: only cases whose `scenario/implementation` contains it run.
 
-// The benchmark dependencies are not built under loom or Miri.
-#[cfg(not(any(loom, miri)))]
-mod common;
-#[cfg(not(any(loom, miri)))]
 #[allow(dead_code)] // Each bench target uses only part of the shared code.
 mod harness;
+mod spsc_common;
 
-#[cfg(not(any(loom, miri)))]
 fn main() {
-    use common::{Scenario, BATCH, CAPACITY, PINGPONG_CAPACITY};
     use harness::compare::{Compare, Count};
+    use spsc_common::{Scenario, BATCH, CAPACITY, PINGPONG_CAPACITY};
 
     Compare {
         bench: "spsc_compare",
@@ -73,7 +69,7 @@ fn main() {
         summary: false,
         footnote: "ratio: pingpong = median / raw-atomic floor's median (lower is better, 1.00 \
                    is the floor); throughput = rtrb's median / this median (items/s relative \
-                   to rtrb, higher is better); batch = median of the better of rtrb chunks and \
+                   to rtrb, higher is better); batch = median of the better of rtrb and \
                    ringbuf slices / this median (higher is better). paired ratio: the same \
                    ratio taken per round, then the median over rounds."
             .into(),
@@ -81,6 +77,3 @@ fn main() {
     }
     .run();
 }
-
-#[cfg(any(loom, miri))]
-fn main() {}

@@ -54,6 +54,8 @@
 //!
 //! # Guarantees
 //!
+//! This is the one list; the README sums it up and points here.
+//!
 //! - **Progress.** Each operation's guarantee, precisely (the tests in
 //!   `tests/adversarial/` and the modules' unit tests check the ones that
 //!   can be checked, with producers stalled on purpose mid-push):

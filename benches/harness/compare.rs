@@ -6,18 +6,16 @@
 //! frequency, other load) hit all implementations alike instead of whichever
 //! happened to run during them. One untimed warm-up round comes first.
 //!
-//! The full mode runs only when cargo passes `--bench` (`cargo bench`);
-//! without it (`cargo test --benches` passes no flag), with `--test`, with
-//! `--quick` or with `QUICK=1` it runs one round with tiny counts.
-//! Environment overrides for the full mode: `ROUNDS`, and one variable per
-//! scenario for its operation count ([`Count::var`]). Any other non-flag
-//! argument is a filter: only cases whose `scenario/implementation` contains
-//! it run.
+//! Quick or full mode as every target ([`super::mode`]). Environment
+//! overrides for the full mode: `ROUNDS`, and one variable per scenario for
+//! its operation count ([`Count::var`]). Any non-flag argument is a filter:
+//! only cases whose `scenario/implementation` contains it run.
 
 use std::env;
 use std::time::Instant;
 
-use super::cpu::CpuTimes;
+use super::mode::{self, env_number};
+use super::proc::CpuTimes;
 use super::stats::{median, percentile};
 use super::{Case, Scenario};
 
@@ -81,31 +79,19 @@ struct Mode {
 
 impl Mode {
     fn from_args() -> Mode {
-        let args: Vec<String> = env::args().skip(1).collect();
-        let has = |flag: &str| args.iter().any(|a| a == flag);
-        let quick = env::var("QUICK").is_ok_and(|v| v != "0" && !v.is_empty())
-            || has("--quick")
-            || has("--test")
-            || !has("--bench");
-        let filters = args
-            .iter()
+        let filters = env::args()
+            .skip(1)
             .filter(|a| !a.starts_with('-'))
-            .cloned()
             .collect();
-        Mode { quick, filters }
+        Mode {
+            quick: mode::quick(),
+            filters,
+        }
     }
 
     /// Whether the case with this `scenario/implementation` id runs.
     fn selects(&self, id: &str) -> bool {
         self.filters.is_empty() || self.filters.iter().any(|f| id.contains(f.as_str()))
-    }
-}
-
-fn env_number<T: std::str::FromStr>(name: &str) -> Option<T> {
-    let value = env::var(name).ok()?;
-    match value.trim().parse() {
-        Ok(n) => Some(n),
-        Err(_) => panic!("{name}={value:?} is not a valid number"),
     }
 }
 
@@ -183,7 +169,7 @@ impl<S: Scenario> Compare<S> {
         }
 
         self.print_table(&rows, rounds);
-        super::cpu::report_other_load(cpu_before, self.disturbed);
+        super::proc::report_other_load(cpu_before, self.disturbed);
     }
 
     /// Rounds and operation counts: one round and the quick counts in quick

@@ -1,9 +1,11 @@
-//! The benchmark harness shared by all four bench targets: `spsc` and `mpsc`
-//! (criterion) and `spsc_compare` and `mpsc_compare` (interleaved rounds).
+//! The benchmark harness shared by the bench targets: `spsc` and `mpsc`
+//! (criterion), `spsc_compare` and `mpsc_compare` (interleaved rounds of
+//! scenarios), and the `*_compare` targets with their own scenarios
+//! (`park_compare`, `signal`, `worker_compare`, `write_compare`).
 //!
 //! The queues, their adapters and the scenarios live in each ring's own
-//! module (`benches/common` for SPSC, `benches/mpsc_common` for MPSC); what
-//! is the same for both is here:
+//! module (`benches/spsc_common` for SPSC, `benches/mpsc_common` for MPSC); what
+//! is the same for all is here:
 //!
 //! - [`Scenario`] and [`Case`]: how a ring's module describes its scenarios
 //!   and implementations to the harnesses;
@@ -12,14 +14,20 @@
 //!   scenarios themselves;
 //! - [`criterion_groups`] and [`criterion_config`]: the criterion targets;
 //! - [`compare`]: the interleaved-rounds targets (mode and filters, the round
-//!   loop, statistics, the Markdown table, the CPU-load check).
+//!   loop, statistics, the Markdown table, the CPU-load check);
+//! - [`mode`]: quick or full mode, and the environment overrides;
+//! - [`proc`]: everything read from `/proc` (other processes' CPU load,
+//!   threads' context switches, CPU and run-queue time);
+//! - [`stats`]: medians, percentiles and ratios; [`table`]: table cells.
 //!
 //! Each bench target includes this module with `mod harness;` and uses only
 //! part of it.
 
 pub mod compare;
-pub mod cpu;
+pub mod mode;
+pub mod proc;
 pub mod stats;
+pub mod table;
 mod wait;
 
 use std::io::Write;

@@ -15,6 +15,11 @@ pub fn median(values: &[f64]) -> f64 {
     percentile(&sorted, 0.5)
 }
 
+/// Median over rounds of one number of each round's sample.
+pub fn median_of<T>(samples: &[T], field: impl Fn(&T) -> f64) -> f64 {
+    median(&samples.iter().map(field).collect::<Vec<_>>())
+}
+
 /// How a scenario's ratio columns compare a time with the reference's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ratio {

@@ -77,7 +77,7 @@ impl<const SPINS: u32> Backoff<SPINS> {
 
     #[inline(never)]
     fn yield_now(&mut self) {
-        if self.yields % 1024 == 0 {
+        if self.yields.is_multiple_of(1024) {
             let since = *self.yielding_since.get_or_insert_with(Instant::now);
             if since.elapsed() > STALL_LIMIT {
                 panic!("no progress for {STALL_LIMIT:?}: an item was lost or a thread died");

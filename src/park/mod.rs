@@ -67,6 +67,13 @@
 //! counts sleeps and wakes; the rings' `wake_stats` count, per ring, items
 //! pushed and wake-ups issued.
 //!
+//! **Who sleeps where.** Each ring side wakes one parker for good, set by
+//! `register` or, for a half that blocks on its own, by its first blocking
+//! call; MPSC producers waiting for space share an event count instead (a
+//! count of waiters and a futex epoch). On Linux a thread sleeps on a futex
+//! and an event loop on an eventfd; elsewhere threads sleep on a mutex and
+//! condition variable, and [`Parker::with_fd`] returns `Unsupported`.
+//!
 //! # Guarantees
 //!
 //! - **No lost wake-up**: a waiter whose condition becomes true (after the

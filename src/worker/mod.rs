@@ -31,9 +31,9 @@
 //!   [`WorkerStats`].
 //! - [`Worker`] is the one-network, one-worker case in one handle.
 //! - A pool of zero workers is the **inline mode**: each network thread
-//!   runs the handler itself, inside `enqueue`, with the same API and
-//!   semantics and no hand-off between threads: the cheap path for a low
-//!   request rate.
+//!   runs the handler itself, inside `enqueue` (and its signals and
+//!   wake-ups inside `try_reply`), with the same API and semantics and no
+//!   hand-off between threads: the cheap path for a low request rate.
 //!
 //! # Dispatch
 //!

@@ -1,6 +1,7 @@
-//! The SPSC rings and scenarios of the `spsc` (criterion) and `spsc_compare`
-//! (interleaved, custom harness) benchmarks; the harnesses themselves, shared
-//! with the MPSC benchmarks, are in `benches/harness`.
+//! The scenarios of the `spsc` (criterion) and `spsc_compare`
+//! (interleaved, custom harness) benchmarks, and (in `rings.rs`) the SPSC
+//! rings they compare; the harnesses themselves, shared with the MPSC
+//! benchmarks, are in `benches/harness`.
 //!
 //! Every scenario is written once, generically over [`Ring`] (or
 //! [`BatchRing`]), and instantiated for each implementation in
@@ -13,15 +14,16 @@
 //! `spin_loop()` and start yielding only after [`SPINS_BEFORE_YIELD`] spins
 //! (which happens only when the other thread has lost its core).
 
+mod rings;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossbeam_queue::ArrayQueue;
 use crossbeam_utils::CachePadded;
-use ringbuf::traits::{Consumer as _, Producer as _, Split as _};
 
 use crate::harness::{self, out_of_order, Case, Helper, Ratio};
+use rings::{BatchRing, CrossbeamArrayQueue, Handoff, Ring, Ringbuf, Rtrb};
 
 /// Capacity of each of the two rings in `pingpong` (at most one item is ever
 /// in flight, so it only matters for memory footprint).
@@ -30,191 +32,6 @@ pub const PINGPONG_CAPACITY: usize = 64;
 pub const CAPACITY: usize = 4096;
 /// Items per `push_slice`/`pop_slice` call in `batch`.
 pub const BATCH: usize = 256;
-
-/// One SPSC queue implementation, seen through a minimal non-blocking API.
-pub trait Ring {
-    /// Name shown in reports.
-    const NAME: &'static str;
-    /// The producing half.
-    type Tx: Send + 'static;
-    /// The consuming half.
-    type Rx: Send + 'static;
-    /// Creates a queue holding at least `capacity` items.
-    fn channel(capacity: usize) -> (Self::Tx, Self::Rx);
-    /// Pushes `value`; `false` if the queue is full.
-    fn try_push(tx: &mut Self::Tx, value: u64) -> bool;
-    /// Pops the oldest item, if any.
-    fn try_pop(rx: &mut Self::Rx) -> Option<u64>;
-}
-
-/// A [`Ring`] with a batch API.
-pub trait BatchRing: Ring {
-    /// Name shown in reports for the batch scenario (says which API is used).
-    const BATCH_NAME: &'static str;
-    /// Pushes a prefix of `items` (as many as fit); returns its length.
-    fn push_slice(tx: &mut Self::Tx, items: &[u64]) -> usize;
-    /// Pops up to `out.len()` items into a prefix of `out`; returns how many.
-    fn pop_slice(rx: &mut Self::Rx, out: &mut [u64]) -> usize;
-}
-
-/// This crate's ring.
-pub struct Handoff;
-
-impl Ring for Handoff {
-    const NAME: &'static str = "handoff";
-    type Tx = handoff::spsc::Producer<u64>;
-    type Rx = handoff::spsc::Consumer<u64>;
-
-    fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
-        handoff::spsc::channel(capacity)
-    }
-
-    #[inline]
-    fn try_push(tx: &mut Self::Tx, value: u64) -> bool {
-        tx.push(value).is_ok()
-    }
-
-    #[inline]
-    fn try_pop(rx: &mut Self::Rx) -> Option<u64> {
-        rx.pop()
-    }
-}
-
-impl BatchRing for Handoff {
-    const BATCH_NAME: &'static str = "handoff (push_slice/pop_slice)";
-
-    #[inline]
-    fn push_slice(tx: &mut Self::Tx, items: &[u64]) -> usize {
-        tx.push_slice(items)
-    }
-
-    #[inline]
-    fn pop_slice(rx: &mut Self::Rx, out: &mut [u64]) -> usize {
-        rx.pop_slice(out)
-    }
-}
-
-/// `rtrb` 0.3.
-pub struct Rtrb;
-
-impl Ring for Rtrb {
-    const NAME: &'static str = "rtrb";
-    type Tx = rtrb::Producer<u64>;
-    type Rx = rtrb::Consumer<u64>;
-
-    fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
-        rtrb::RingBuffer::new(capacity)
-    }
-
-    #[inline]
-    fn try_push(tx: &mut Self::Tx, value: u64) -> bool {
-        tx.push(value).is_ok()
-    }
-
-    #[inline]
-    fn try_pop(rx: &mut Self::Rx) -> Option<u64> {
-        rx.pop().ok()
-    }
-}
-
-impl BatchRing for Rtrb {
-    const BATCH_NAME: &'static str = "rtrb (write_chunk_uninit/read_chunk)";
-
-    #[inline]
-    fn push_slice(tx: &mut Self::Tx, items: &[u64]) -> usize {
-        // Ask for the whole slice first: that re-reads the consumer's index
-        // only if the cached view is short. On failure the error says how
-        // many slots are free, and that many are then guaranteed.
-        let free = match tx.write_chunk_uninit(items.len()) {
-            Ok(chunk) => return chunk.fill_from_iter(items.iter().copied()),
-            Err(rtrb::chunks::ChunkError::TooFewSlots(free)) => free,
-        };
-        if free == 0 {
-            return 0;
-        }
-        tx.write_chunk_uninit(free)
-            .expect("rtrb reported these slots free")
-            .fill_from_iter(items[..free].iter().copied())
-    }
-
-    #[inline]
-    fn pop_slice(rx: &mut Self::Rx, out: &mut [u64]) -> usize {
-        let chunk = match rx.read_chunk(out.len()) {
-            Ok(chunk) => chunk,
-            Err(rtrb::chunks::ChunkError::TooFewSlots(0)) => return 0,
-            Err(rtrb::chunks::ChunkError::TooFewSlots(ready)) => rx
-                .read_chunk(ready)
-                .expect("rtrb reported these slots ready"),
-        };
-        let (first, second) = chunk.as_slices();
-        let n = first.len() + second.len();
-        out[..first.len()].copy_from_slice(first);
-        out[first.len()..n].copy_from_slice(second);
-        chunk.commit_all();
-        n
-    }
-}
-
-/// `ringbuf` 0.4 (`HeapRb`, caching halves).
-pub struct Ringbuf;
-
-impl Ring for Ringbuf {
-    const NAME: &'static str = "ringbuf";
-    type Tx = ringbuf::HeapProd<u64>;
-    type Rx = ringbuf::HeapCons<u64>;
-
-    fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
-        ringbuf::HeapRb::new(capacity).split()
-    }
-
-    #[inline]
-    fn try_push(tx: &mut Self::Tx, value: u64) -> bool {
-        tx.try_push(value).is_ok()
-    }
-
-    #[inline]
-    fn try_pop(rx: &mut Self::Rx) -> Option<u64> {
-        rx.try_pop()
-    }
-}
-
-impl BatchRing for Ringbuf {
-    const BATCH_NAME: &'static str = "ringbuf (push_slice/pop_slice)";
-
-    #[inline]
-    fn push_slice(tx: &mut Self::Tx, items: &[u64]) -> usize {
-        tx.push_slice(items)
-    }
-
-    #[inline]
-    fn pop_slice(rx: &mut Self::Rx, out: &mut [u64]) -> usize {
-        rx.pop_slice(out)
-    }
-}
-
-/// `crossbeam_queue::ArrayQueue` (an MPMC queue), shared through an `Arc`.
-pub struct CrossbeamArrayQueue;
-
-impl Ring for CrossbeamArrayQueue {
-    const NAME: &'static str = "crossbeam ArrayQueue";
-    type Tx = Arc<ArrayQueue<u64>>;
-    type Rx = Arc<ArrayQueue<u64>>;
-
-    fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
-        let queue = Arc::new(ArrayQueue::new(capacity));
-        (Arc::clone(&queue), queue)
-    }
-
-    #[inline]
-    fn try_push(tx: &mut Self::Tx, value: u64) -> bool {
-        tx.push(value).is_ok()
-    }
-
-    #[inline]
-    fn try_pop(rx: &mut Self::Rx) -> Option<u64> {
-        rx.pop()
-    }
-}
 
 /// Name of the raw-atomic floor in `pingpong`.
 pub const RAW_ATOMIC: &str = "raw AtomicU64 (floor)";
