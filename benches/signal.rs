@@ -56,7 +56,7 @@ fn floor_single(n: u64) -> f64 {
 
 fn raise_take(n: u64) -> f64 {
     let (table, mut signals) = signal::table(64).unwrap();
-    let t = table.start().unwrap();
+    let t = table.claim().unwrap();
     let start = Instant::now();
     for _ in 0..n {
         let r = table.raise(black_box(t), Action::Cancel);
@@ -72,7 +72,7 @@ fn raise_take(n: u64) -> f64 {
 
 fn raise_pop(n: u64) -> f64 {
     let (table, mut signals) = signal::table(64).unwrap();
-    let t = table.start().unwrap();
+    let t = table.claim().unwrap();
     let start = Instant::now();
     for _ in 0..n {
         let _ = black_box(table.raise(black_box(t), Action::Cancel));
@@ -86,9 +86,9 @@ fn raise_pop(n: u64) -> f64 {
 
 fn stale(n: u64) -> f64 {
     let (table, _signals) = signal::table(64).unwrap();
-    let t = table.start().unwrap();
+    let t = table.claim().unwrap();
     table.retire(t).unwrap();
-    let _live = table.start().unwrap();
+    let _live = table.claim().unwrap();
     let start = Instant::now();
     for _ in 0..n {
         let r = table.raise(black_box(t), Action::Cancel);
@@ -103,7 +103,7 @@ fn stale(n: u64) -> f64 {
 /// Two raisers, one clearer: ns per raise attempt.
 fn contended_raise(n: u64) -> f64 {
     let (table, mut signals) = signal::table(64).unwrap();
-    let t = table.start().unwrap();
+    let t = table.claim().unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let raisers: Vec<_> = [Action::Cancel, Action::Dup]
         .into_iter()
@@ -161,7 +161,7 @@ fn contended_floor(n: u64) -> f64 {
 /// `pop`: ns per request taken.
 fn take_k(size: usize, k: usize, reps: u64) -> f64 {
     let (table, mut signals) = signal::table(size).unwrap();
-    let tickets: Vec<_> = (0..size).map(|_| table.start().unwrap()).collect();
+    let tickets: Vec<_> = (0..size).map(|_| table.claim().unwrap()).collect();
     // Spread the k requests over the table.
     let chosen: Vec<_> = (0..k).map(|i| tickets[i * size / k]).collect();
     let mut total = 0.0;

@@ -224,7 +224,7 @@ fn signal_raise_wakes_a_sleeping_worker() {
         let (table, mut signals) = signal::table(1).unwrap();
         let mut parker = Parker::new().with_policy(SpinPolicy::SLEEP_AT_ONCE);
         signals.register(&parker.unparker()).unwrap();
-        let t = table.start().unwrap();
+        let t = table.claim().unwrap();
         let raiser = thread::spawn(move || {
             assert_eq!(table.raise(t, Action::Retry), Raised::Delivered);
         });

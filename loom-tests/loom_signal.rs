@@ -27,7 +27,7 @@ fn model<F: Fn() + Sync + Send + 'static>(f: F) {
 fn raise_racing_retire_never_reaches_the_next_request() {
     model(|| {
         let (table, mut signals) = signal::table(1).unwrap();
-        let old = table.start().unwrap();
+        let old = table.claim().unwrap();
         let note = Arc::new(AtomicBool::new(false));
         let raiser = {
             let table = table.clone();
@@ -56,8 +56,8 @@ fn raise_racing_retire_never_reaches_the_next_request() {
             );
         }
         seen |= back;
-        let new = table.start().unwrap();
-        assert_eq!(new.slot(), old.slot());
+        let new = table.claim().unwrap();
+        assert_eq!(new.index(), old.index());
         let raised = raiser.join().unwrap();
         // Whatever the new request sees, it never sees the old one's action.
         assert!(signals.take(new).is_empty());
@@ -80,8 +80,8 @@ fn raise_racing_retire_never_reaches_the_next_request() {
 fn two_raisers_and_a_taker() {
     model(|| {
         let (table, signals) = signal::table(2).unwrap();
-        let a = table.start().unwrap();
-        let b = table.start().unwrap();
+        let a = table.claim().unwrap();
+        let b = table.claim().unwrap();
         let cancel_note = Arc::new(AtomicBool::new(false));
         let timeout_note = Arc::new(AtomicBool::new(false));
         let one = {

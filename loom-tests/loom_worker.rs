@@ -18,7 +18,7 @@ use loom::thread;
 
 fn race(how: Kill) {
     let handler = worker::from_sync_fn(|x: u8, _: &RequestContext| x);
-    let config = WorkerConfig::new().slots(2).queue_capacity(2);
+    let config = WorkerConfig::new().max_requests(2).queue_capacity(2);
     let mut w = Worker::spawn(config, handler).unwrap();
     let killer = {
         let killer = w.killer();
@@ -111,7 +111,7 @@ fn a_wake_from_another_thread_reaches_the_worker() {
                 .await
             }
         });
-        let config = WorkerConfig::new().slots(1).queue_capacity(1);
+        let config = WorkerConfig::new().max_requests(1).queue_capacity(1);
         let mut w = Worker::spawn(config, handler).unwrap();
         w.enqueue(()).unwrap();
         let waker = thread::spawn(move || {

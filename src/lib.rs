@@ -12,7 +12,7 @@
 //!   number of rings as a thread, an async task or an event loop's file
 //!   descriptor; producers make no system call while it is awake. The
 //!   rings' `push_blocking`, `pop_timeout`, `pop_async`, … are built on it.
-//! - [`signal`]: per-request signal slots. `raise(ticket, action)` from any
+//! - [`signal`]: per-request signal entries. `raise(key, action)` from any
 //!   thread or a signal handler reaches the request it was meant for or is
 //!   reported stale; the worker finds signalled requests in O(1) each.
 //! - [`worker`]: the threading API built on them. `Worker::spawn`,

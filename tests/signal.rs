@@ -1,4 +1,4 @@
-//! Signal slots: a signal reaches the request it was raised for or is
+//! Signal tables: a signal reaches the request it was raised for or is
 //! stale; no action is lost; raising wakes a sleeping worker, also from a
 //! real POSIX signal handler; bad tickets and sizes get clear answers.
 
@@ -12,7 +12,7 @@ use std::thread;
 
 use common::scaled;
 use handoff::park::{Parker, SpinPolicy};
-use handoff::signal::{self, Action, Actions, Raised, StaleTicket};
+use handoff::signal::{self, Action, Actions, Raised, StaleKey};
 use handoff::CapacityError;
 
 #[test]
@@ -32,22 +32,22 @@ fn bad_sizes_get_capacity_errors() {
 fn slots_are_reused_with_new_generations() {
     let size = 130; // three words of the free bitmap
     let (table, mut signals) = signal::table(size).unwrap();
-    let tickets: Vec<_> = (0..size).map(|_| table.start().unwrap()).collect();
-    let mut slots: Vec<usize> = tickets.iter().map(|t| t.slot()).collect();
+    let tickets: Vec<_> = (0..size).map(|_| table.claim().unwrap()).collect();
+    let mut slots: Vec<usize> = tickets.iter().map(|t| t.index()).collect();
     slots.sort();
     assert_eq!(slots, (0..size).collect::<Vec<_>>());
-    assert!(table.start().is_none());
+    assert!(table.claim().is_none());
 
     let old = tickets[77];
     assert_eq!(table.raise(old, Action::Cancel), Raised::Delivered);
     assert_eq!(table.retire(old), Ok(Actions::from(Action::Cancel)));
-    let new = table.start().unwrap();
+    let new = table.claim().unwrap();
     assert_eq!(
-        (new.slot(), new.generation()),
-        (old.slot(), old.generation() + 1)
+        (new.index(), new.generation()),
+        (old.index(), old.generation() + 1)
     );
     assert_eq!(table.raise(old, Action::Dup), Raised::Stale);
-    assert_eq!(table.retire(old), Err(StaleTicket));
+    assert_eq!(table.retire(old), Err(StaleKey));
     assert!(signals.take(old).is_empty());
     assert!(table.pending(new).is_empty());
     // The slot was still queued from the old request; the new one's raise
@@ -63,27 +63,27 @@ fn slots_are_reused_with_new_generations() {
 fn foreign_tickets_are_stale() {
     let (a, mut signals_a) = signal::table(4).unwrap();
     let (b, _signals_b) = signal::table(4).unwrap();
-    let mine = a.start().unwrap();
-    let theirs = b.start().unwrap();
+    let mine = a.claim().unwrap();
+    let theirs = b.claim().unwrap();
     assert_eq!(
-        (mine.slot(), mine.generation()),
-        (theirs.slot(), theirs.generation())
+        (mine.index(), mine.generation()),
+        (theirs.index(), theirs.generation())
     );
     assert_eq!(a.raise(theirs, Action::Cancel), Raised::Stale);
-    assert_eq!(a.retire(theirs), Err(StaleTicket));
+    assert_eq!(a.retire(theirs), Err(StaleKey));
     assert!(signals_a.take(theirs).is_empty());
     assert!(!a.is_current(theirs));
     assert!(a.pending(mine).is_empty());
 
     // A foreign ticket whose slot index is out of this table's range.
     let (big, _big_signals) = signal::table(200).unwrap();
-    let mut far = big.start().unwrap();
+    let mut far = big.claim().unwrap();
     for _ in 1..200 {
-        far = big.start().unwrap();
+        far = big.claim().unwrap();
     }
-    assert!(far.slot() >= 4);
+    assert!(far.index() >= 4);
     assert_eq!(a.raise(far, Action::Cancel), Raised::Stale);
-    assert_eq!(a.retire(far), Err(StaleTicket));
+    assert_eq!(a.retire(far), Err(StaleKey));
     assert!(a.pending(far).is_empty());
 }
 
@@ -91,7 +91,7 @@ fn foreign_tickets_are_stale() {
 #[test]
 fn actions_coalesce_and_come_out_once() {
     let (table, mut signals) = signal::table(8).unwrap();
-    let t = table.start().unwrap();
+    let t = table.claim().unwrap();
     let user = Action::user(1).unwrap();
     for a in [Action::Dup, Action::Dup, user, Action::Retry] {
         let _ = table.raise(t, a);
@@ -120,11 +120,11 @@ fn concurrent_raisers_lose_nothing_and_hit_only_their_request() {
     // Per slot: the ticket currently live there, packed (generation << 8 |
     // slot) for the raisers to read.
     let live: Arc<Vec<AtomicU64>> = Arc::new((0..size).map(|_| AtomicU64::new(u64::MAX)).collect());
-    let tickets: Vec<_> = (0..size).map(|_| table.start().unwrap()).collect();
+    let tickets: Vec<_> = (0..size).map(|_| table.claim().unwrap()).collect();
     let by_slot: Arc<std::sync::Mutex<Vec<_>>> = Arc::new(std::sync::Mutex::new(vec![None; size]));
     for t in &tickets {
-        by_slot.lock().unwrap()[t.slot()] = Some(*t);
-        live[t.slot()].store(t.generation(), Ordering::Release);
+        by_slot.lock().unwrap()[t.index()] = Some(*t);
+        live[t.index()].store(t.generation(), Ordering::Release);
     }
     let delivered = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
@@ -155,18 +155,18 @@ fn concurrent_raisers_lose_nothing_and_hit_only_their_request() {
     for round in 0..rounds {
         let (t, actions) = parker.wait(|| signals.pop());
         assert_eq!(
-            current[t.slot()],
+            current[t.index()],
             t,
             "an action reached a ticket no longer live"
         );
         taken += actions.len() as u64;
         // Now and then, end the request and start another in its place.
         if round % 3 == 0 {
-            let slot = t.slot();
+            let slot = t.index();
             by_slot.lock().unwrap()[slot] = None;
             taken += table.retire(t).unwrap().len() as u64;
-            let next = table.start().unwrap();
-            assert_eq!(next.slot(), slot, "the only free slot");
+            let next = table.claim().unwrap();
+            assert_eq!(next.index(), slot, "the only free slot");
             current[slot] = next;
             by_slot.lock().unwrap()[slot] = Some(next);
         }
@@ -176,7 +176,7 @@ fn concurrent_raisers_lose_nothing_and_hit_only_their_request() {
         r.join().unwrap();
     }
     while let Some((t, actions)) = signals.pop() {
-        assert_eq!(current[t.slot()], t);
+        assert_eq!(current[t.index()], t);
         taken += actions.len() as u64;
     }
     for t in &current {
@@ -195,10 +195,10 @@ mod posix {
     use std::time::Duration;
 
     use handoff::park::{Parker, SpinPolicy};
-    use handoff::signal::{self, Action, Raised, SignalTable, Ticket};
+    use handoff::signal::{self, Action, Key, Raised, SignalTable};
 
     static TABLE: OnceLock<SignalTable> = OnceLock::new();
-    static TICKET: OnceLock<Ticket> = OnceLock::new();
+    static TICKET: OnceLock<Key> = OnceLock::new();
     /// 0: the handler has not run; else 1 + the `Raised` it got.
     static OUTCOME: AtomicU8 = AtomicU8::new(0);
 
@@ -221,7 +221,7 @@ mod posix {
         let (table, mut signals) = signal::table(8).unwrap();
         let mut parker = Parker::new().with_policy(SpinPolicy::SLEEP_AT_ONCE);
         signals.register(&parker.unparker()).unwrap();
-        let ticket = table.start().unwrap();
+        let ticket = table.claim().unwrap();
         assert!(TABLE.set(table).is_ok() && TICKET.set(ticket).is_ok());
 
         // SAFETY: a zeroed sigaction is valid; the handler only runs

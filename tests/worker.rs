@@ -287,7 +287,7 @@ fn a_graceful_kill_answers_thousands_queued() {
         }
         x
     });
-    let config = WorkerConfig::new().slots(n).queue_capacity(n);
+    let config = WorkerConfig::new().max_requests(n).queue_capacity(n);
     let mut w = Worker::spawn(config, handler).unwrap();
     for x in 0..n {
         w.enqueue(x).unwrap();
@@ -327,7 +327,7 @@ fn kill_now_is_prompt_and_leaks_nothing() {
         t
     });
     let room = WorkerConfig::new()
-        .slots(n as usize)
+        .max_requests(n as usize)
         .queue_capacity(n as usize);
     let config = PoolConfig::new(2, 2).worker(room);
     let (pool, nets) = Pool::spawn(config, handler).unwrap();
@@ -384,7 +384,8 @@ fn every_item_crosses_many_networks_and_workers_once() {
     let drops = Drops::new();
     let per_net = scaled(5000, 16);
     let handler = worker::from_sync_fn(|t: Tracked, _: &RequestContext| t);
-    let config = PoolConfig::new(3, 2).worker(WorkerConfig::new().slots(64).queue_capacity(16));
+    let config =
+        PoolConfig::new(3, 2).worker(WorkerConfig::new().max_requests(64).queue_capacity(16));
     let (pool, nets) = Pool::spawn(config, handler).unwrap();
     let threads: Vec<_> = nets
         .into_iter()
@@ -463,7 +464,7 @@ fn a_full_pool_hands_the_request_back() {
     let handler = worker::from_fn(|_: u8, cx: RequestContext| async move {
         cx.signalled().await;
     });
-    let config = PoolConfig::new(1, 2).worker(WorkerConfig::new().slots(2));
+    let config = PoolConfig::new(1, 2).worker(WorkerConfig::new().max_requests(2));
     let (pool, mut nets) = Pool::spawn(config, handler).unwrap();
     let net = &mut nets[0];
     let tickets: Vec<_> = (0..4).map(|i| net.enqueue(i).unwrap()).collect();
@@ -519,7 +520,7 @@ fn spawn_reports_bad_configs() {
         spawn(zero),
         SpawnError::Capacity(CapacityError::Zero)
     ));
-    let huge = PoolConfig::new(1, 1).worker(WorkerConfig::new().slots(usize::MAX));
+    let huge = PoolConfig::new(1, 1).worker(WorkerConfig::new().max_requests(usize::MAX));
     assert!(matches!(
         spawn(huge),
         SpawnError::Capacity(CapacityError::TooLarge { .. })

@@ -131,7 +131,7 @@ fn main() -> ExitCode {
     let inline = options.workers == 0;
     let config = PoolConfig::new(options.networks, options.workers)
         .worker(WorkerConfig::new().name("worker"));
-    let slots = config.worker.slots;
+    let slots = config.worker.max_requests;
     let (pool, networks) = match Pool::spawn(config, handler(rounds)) {
         Ok(spawned) => spawned,
         Err(e) => {

@@ -190,7 +190,7 @@ impl NetworkThread {
     /// Books an enqueued request and raises the signals it is meant to get.
     fn sent(&mut self, ticket: Ticket, request: Request) {
         self.report.enqueued += 1;
-        let entry = &mut self.in_flight[ticket.worker()][ticket.signal_ticket().slot()];
+        let entry = &mut self.in_flight[ticket.worker()][ticket.signal_key().index()];
         if let Some((_, old)) = entry.replace((ticket, request)) {
             self.report.error(format!(
                 "request {} got the slot of request {}, which had no reply yet",
@@ -234,7 +234,7 @@ impl NetworkThread {
         let entry = self
             .in_flight
             .get_mut(ticket.worker())
-            .and_then(|slots| slots.get_mut(ticket.signal_ticket().slot()));
+            .and_then(|slots| slots.get_mut(ticket.signal_key().index()));
         let request = match entry.and_then(Option::take) {
             Some((sent, request)) if sent == ticket => request,
             other => {

@@ -10,8 +10,9 @@ use std::future::poll_fn;
 use std::time::{Duration, Instant};
 
 use super::{Consumer, Producer};
-use crate::error::{push_attempt, timed_pop};
-use crate::park::{ParkStats, RegisterError, SpinPolicy, Unparker, WaitList, WakeStats};
+use crate::park::{
+    push_attempt, timed_pop, ParkStats, RegisterError, SpinPolicy, Unparker, WaitList, WakeStats,
+};
 use crate::{PopError, PushError};
 
 impl<T> Consumer<T> {

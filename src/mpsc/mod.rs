@@ -103,7 +103,7 @@ use core::ptr::NonNull;
 use crossbeam_utils::CachePadded;
 
 use crate::loom::{Arc, AtomicBool, AtomicUsize, Ordering};
-use crate::park::{WaitList, WakeSlot, WakeStats};
+use crate::park::{WaitList, WakeStats, WakeTarget};
 use crate::slot::{self, Slot};
 use crate::CapacityError;
 
@@ -170,7 +170,7 @@ struct Shared<T> {
     consumer_gone: AtomicBool,
     /// The consumer's parker (its own, or one given to `register`): woken
     /// by pushes and by the last producer's `Drop`.
-    rx_wake: WakeSlot,
+    rx_wake: WakeTarget,
     /// Producers waiting for a free slot: woken by pops and by the
     /// consumer's `Drop`.
     space: WaitList,
@@ -198,7 +198,7 @@ impl<T> Shared<T> {
             head: CachePadded::new(AtomicUsize::new(0)),
             producers: AtomicUsize::new(1),
             consumer_gone: AtomicBool::new(false),
-            rx_wake: WakeSlot::new(),
+            rx_wake: WakeTarget::new(),
             space: WaitList::new(),
             slots,
             one_lap,

@@ -99,17 +99,22 @@
 //!   that runs it: the push or pop completes and returns its item, and the
 //!   other waiters are still woken.
 
+mod attempt;
+mod own;
 mod parker;
 mod policy;
-mod slot;
+mod target;
+mod unparker;
 mod waitlist;
 
 use core::fmt;
 
-pub(crate) use parker::OwnParker;
-pub use parker::{ParkStats, Parker, Unparker};
+pub(crate) use attempt::{push_attempt, timed_pop};
+pub(crate) use own::OwnParker;
+pub use parker::{ParkStats, Parker};
 pub use policy::SpinPolicy;
-pub(crate) use slot::WakeSlot;
+pub(crate) use target::WakeTarget;
+pub use unparker::Unparker;
 pub(crate) use waitlist::WaitList;
 
 /// Whether pushes run no fence for the wake protocol: `true` when the waiter

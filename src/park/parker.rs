@@ -1,110 +1,15 @@
-//! The waiting end ([`Parker`]) and the waking end ([`Unparker`]).
+//! The waiting end ([`Parker`]).
 
 use core::fmt;
 use core::task::{Context, Poll};
 use std::io;
 use std::time::{Duration, Instant};
 
-use crossbeam_utils::CachePadded;
-
 use super::policy::{time_left, Spun};
+use super::unparker::{Inner, Unparker, EMPTY, NOTIFIED, PARKED_FD, PARKED_TASK, PARKED_THREAD};
 use super::SpinPolicy;
-use crate::loom::{Arc, AtomicU64, AtomicWaker, Ordering};
-use crate::sys::{barrier, EventFd, Futex};
-
-/// The waiter is awake (or has not said otherwise since it last woke).
-const EMPTY: u32 = 0;
-/// An unparker saw the waiter announced and took the wake-up on itself.
-const NOTIFIED: u32 = 1;
-/// Announced: about to sleep on the futex word itself.
-const PARKED_THREAD: u32 = 2;
-/// Announced: about to return `Poll::Pending` with a registered `Waker`.
-const PARKED_TASK: u32 = 3;
-/// Announced: about to sleep in an event loop on the eventfd.
-const PARKED_FD: u32 = 4;
-
-/// What a [`Parker`] and its [`Unparker`]s share.
-pub(crate) struct Inner {
-    /// `EMPTY`, `NOTIFIED` or one of the `PARKED_*` values.
-    ///
-    /// Invariant: only the waiter stores `EMPTY` or `PARKED_*`; an unparker
-    /// only swaps in `NOTIFIED`, and issues the wake-up (futex wake, `Waker`
-    /// wake, eventfd write) exactly when its swap returns a `PARKED_*` value,
-    /// so each announcement gets at most one wake-up. Read on every push
-    /// while the waiter is awake, written only around sleeps: on its own
-    /// cache line, which stays shared between the cores while nobody sleeps.
-    state: CachePadded<Futex>,
-    /// The task to wake when `state` is `PARKED_TASK`.
-    waker: AtomicWaker,
-    /// The descriptor to make readable when `state` is `PARKED_FD`; `Some`
-    /// exactly for parkers made by [`Parker::with_fd`].
-    fd: Option<EventFd>,
-    /// How many times the waiter went to sleep. Written only by the waiter.
-    sleeps: AtomicU64,
-    /// How many wake-ups unparkers issued.
-    wakes: AtomicU64,
-}
-
-impl Inner {
-    fn new(fd: Option<EventFd>) -> Self {
-        barrier::init();
-        Self {
-            state: CachePadded::new(Futex::new(EMPTY)),
-            waker: AtomicWaker::default(),
-            fd,
-            sleeps: AtomicU64::new(0),
-            wakes: AtomicU64::new(0),
-        }
-    }
-
-    /// Whether the waiter has announced a sleep that nobody has answered.
-    /// The caller has made its condition true and run `barrier::light`.
-    #[inline(always)]
-    pub(crate) fn is_parked(&self) -> bool {
-        // ordering: Relaxed; the barrier pair, not this load, orders it after
-        // the caller's publication (see the module's protocol).
-        self.state.load(Ordering::Relaxed) >= PARKED_THREAD
-    }
-
-    /// Wakes the waiter if it is still announced; returns whether this call
-    /// issued the wake-up. `also` is another counter of issued wake-ups (a
-    /// ring's). Async-signal-safe unless the waiter is a task (waking a
-    /// `Waker` runs the executor's code).
-    #[cold]
-    #[inline(never)]
-    pub(crate) fn wake(&self, also: Option<&AtomicU64>) -> bool {
-        // ordering: Acquire pairs with the waiter's Release announcement, so
-        // the `Waker` it registered before announcing is the one we wake;
-        // Release is for the waiter's Acquire when it clears the state.
-        let old = self.state.swap(NOTIFIED, Ordering::AcqRel);
-        if old < PARKED_THREAD {
-            debug_assert!(old == EMPTY || old == NOTIFIED, "bad state {old}");
-            return false;
-        }
-        // Count before waking, so that a woken waiter that reads the
-        // counters sees its own wake-up. ordering: Relaxed; statistics.
-        self.wakes.fetch_add(1, Ordering::Relaxed);
-        if let Some(counter) = also {
-            counter.fetch_add(1, Ordering::Relaxed);
-        }
-        match old {
-            PARKED_THREAD => self.state.wake_one(),
-            // A panicking `Waker` is executor code gone wrong; contained
-            // here, so the push or pop that notified still completes and
-            // returns its item.
-            PARKED_TASK => crate::panic::contain(|| self.waker.wake()),
-            _ => {
-                debug_assert_eq!(old, PARKED_FD, "bad state {old}");
-                let fd = self.fd.as_ref();
-                debug_assert!(fd.is_some(), "PARKED_FD announced without an eventfd");
-                if let Some(fd) = fd {
-                    fd.notify();
-                }
-            }
-        }
-        true
-    }
-}
+use crate::loom::{Arc, Ordering};
+use crate::sys::{barrier, EventFd};
 
 /// The waiting end of the parking layer: one per waiting thread, task or
 /// event loop. It sleeps until any of the rings (or other conditions) it
@@ -151,32 +56,8 @@ impl Inner {
 /// assert_eq!(got, [1, 2]);
 /// ```
 pub struct Parker {
-    inner: Arc<Inner>,
-    policy: SpinPolicy,
-}
-
-/// The waking end of a [`Parker`]: `Clone`, `Send` and `Sync`, held by
-/// whoever may have work for the waiter. Rings hold one once registered.
-///
-/// ```
-/// use std::sync::atomic::{AtomicBool, Ordering};
-/// use std::sync::Arc;
-/// use handoff::park::Parker;
-///
-/// let mut parker = Parker::new();
-/// let unparker = parker.unparker();
-/// let stop = Arc::new(AtomicBool::new(false));
-/// let flag = Arc::clone(&stop);
-/// let t = std::thread::spawn(move || {
-///     flag.store(true, Ordering::Release);
-///     unparker.unpark(); // after making the condition true
-/// });
-/// parker.wait(|| stop.load(Ordering::Acquire).then_some(()));
-/// t.join().unwrap();
-/// ```
-#[derive(Clone)]
-pub struct Unparker {
-    pub(crate) inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
+    pub(super) policy: SpinPolicy,
 }
 
 /// What a [`Parker`] has done so far; see [`Parker::stats`].
@@ -573,67 +454,9 @@ impl std::os::fd::AsRawFd for Parker {
     }
 }
 
-impl Unparker {
-    /// Wakes the parker if it sleeps (or is about to); otherwise does
-    /// nothing and costs no system call. Call it after making true whatever
-    /// the parker's `ready` checks.
-    ///
-    /// Async-signal-safe when the parker waits as a thread or an event loop
-    /// (a futex wake or an eventfd write at most), not when it waits as a
-    /// task (waking a `Waker` runs the executor's code).
-    ///
-    /// ```
-    /// let parker = handoff::park::Parker::new();
-    /// parker.unparker().unpark(); // nobody sleeps: nothing happens
-    /// assert_eq!(parker.stats().wakes, 0);
-    /// ```
-    #[inline]
-    pub fn unpark(&self) {
-        if !barrier::light() {
-            return;
-        }
-        if self.inner.is_parked() {
-            self.inner.wake(None);
-        }
-    }
-
-    /// Whether this wakes `parker`.
-    ///
-    /// ```
-    /// use handoff::park::Parker;
-    /// let (a, b) = (Parker::new(), Parker::new());
-    /// assert!(!a.unparker().wakes(&b));
-    /// ```
-    pub fn wakes(&self, parker: &Parker) -> bool {
-        Arc::ptr_eq(&self.inner, &parker.inner)
-    }
-}
-
-impl fmt::Debug for Inner {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match self.state.load(Ordering::Relaxed) {
-            EMPTY => "awake",
-            NOTIFIED => "notified",
-            PARKED_THREAD => "parked (thread)",
-            PARKED_TASK => "parked (task)",
-            _ => "parked (fd)",
-        };
-        f.debug_struct("Parker")
-            .field("state", &state)
-            .field("fd", &self.fd.is_some())
-            .finish_non_exhaustive()
-    }
-}
-
 impl fmt::Debug for Parker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.inner.fmt(f)
-    }
-}
-
-impl fmt::Debug for Unparker {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Unparker").field(&self.inner).finish()
     }
 }
 
@@ -644,56 +467,4 @@ enum Announced<R> {
     /// Nothing yet: sleep, for at most `barrier::DEGRADED_SLEEP` if
     /// `bounded` (the heavy barrier did not reach every thread).
     Sleep { bounded: bool },
-}
-
-/// The parker a ring half makes for its own blocking and async operations,
-/// on first use, and registers with the ring side it waits on.
-#[derive(Debug, Default)]
-pub(crate) struct OwnParker {
-    parker: Option<Parker>,
-    policy: SpinPolicy,
-}
-
-impl OwnParker {
-    /// Lends the half's parker out (making and registering it the first
-    /// time); give it back with [`put`](Self::put).
-    ///
-    /// # Panics
-    ///
-    /// If `slot` wakes a parker the user registered: the half's own would
-    /// never be woken.
-    #[track_caller]
-    pub(crate) fn take(&mut self, slot: &super::WakeSlot) -> Parker {
-        if let Some(parker) = self.parker.take() {
-            return parker;
-        }
-        let parker = Parker::new().with_policy(self.policy);
-        if slot.register(&parker.unparker()).is_err() {
-            panic!(
-                "this ring half wakes a Parker given to `register`: \
-                 wait on that Parker instead of the half's blocking or async operations"
-            );
-        }
-        parker
-    }
-
-    pub(crate) fn put(&mut self, parker: Parker) {
-        self.parker = Some(parker);
-    }
-
-    pub(crate) fn set_policy(&mut self, policy: SpinPolicy) {
-        self.policy = policy;
-        if let Some(parker) = self.parker.as_mut() {
-            parker.policy = policy;
-        }
-    }
-
-    pub(crate) fn policy(&self) -> SpinPolicy {
-        self.policy
-    }
-
-    /// The half's parker's statistics; all zero before it first waits.
-    pub(crate) fn stats(&self) -> ParkStats {
-        self.parker.as_ref().map(Parker::stats).unwrap_or_default()
-    }
 }

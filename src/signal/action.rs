@@ -86,7 +86,7 @@ impl Action {
         }
     }
 
-    /// The action's bit in an [`Actions`] set (and in a slot's word).
+    /// The action's bit in an [`Actions`] set (and in an entry's word).
     pub(crate) const fn bit(self) -> u8 {
         match self {
             Action::Cancel => 1 << 0,

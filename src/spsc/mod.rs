@@ -64,7 +64,7 @@ use core::ptr::NonNull;
 use crossbeam_utils::CachePadded;
 
 use crate::loom::{Arc, AtomicBool, AtomicUsize, Ordering};
-use crate::park::WakeSlot;
+use crate::park::WakeTarget;
 use crate::slot::{self, Slot};
 use crate::CapacityError;
 
@@ -131,10 +131,10 @@ struct Shared<T> {
     consumer_gone: AtomicBool,
     /// The consumer's parker (its own, or one given to `register`): woken
     /// by pushes and by the producer's `Drop`.
-    rx_wake: WakeSlot,
+    rx_wake: WakeTarget,
     /// The producer's own parker: woken by pops and by the consumer's
     /// `Drop`.
-    tx_wake: WakeSlot,
+    tx_wake: WakeTarget,
     /// `capacity.next_power_of_two()` slots, so `p & mask` finds a slot.
     ///
     /// A slot's stamp is written only by the producer, with `Release`, after
@@ -158,8 +158,8 @@ impl<T> Shared<T> {
             tail: CachePadded::new(AtomicUsize::new(0)),
             producer_gone: AtomicBool::new(false),
             consumer_gone: AtomicBool::new(false),
-            rx_wake: WakeSlot::new(),
-            tx_wake: WakeSlot::new(),
+            rx_wake: WakeTarget::new(),
+            tx_wake: WakeTarget::new(),
             slots,
         })
     }

@@ -12,11 +12,11 @@ use crate::park::SpinPolicy;
 ///
 /// let config = WorkerConfig::new()
 ///     .name("auth")
-///     .slots(4096)
+///     .max_requests(4096)
 ///     .queue_capacity(512)
 ///     .spin_policy(SpinPolicy::SLEEP_AT_ONCE)
 ///     .pin_to(vec![1]);
-/// assert_eq!(config.slots, 4096);
+/// assert_eq!(config.max_requests, 4096);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -26,7 +26,7 @@ pub struct WorkerConfig {
     /// How many requests a worker holds at once, queued or in flight, from
     /// all network threads together: the size of its signal table, and the
     /// capacity of each of its reply rings. Default 1024.
-    pub slots: usize,
+    pub max_requests: usize,
     /// The capacity of each network thread's ring to the worker. Default
     /// 256.
     pub queue_capacity: usize,
@@ -44,12 +44,12 @@ impl Default for WorkerConfig {
 }
 
 impl WorkerConfig {
-    /// The defaults: named `handoff-worker`, 1024 slots, rings of 256, the
+    /// The defaults: named `handoff-worker`, 1024 requests at most, rings of 256, the
     /// default spin policy, not pinned.
     pub fn new() -> Self {
         Self {
             name: "handoff-worker".to_owned(),
-            slots: 1024,
+            max_requests: 1024,
             queue_capacity: 256,
             spin_policy: SpinPolicy::default(),
             pin_to: Vec::new(),
@@ -62,9 +62,9 @@ impl WorkerConfig {
         self
     }
 
-    /// Sets [`slots`](Self::slots).
-    pub fn slots(mut self, slots: usize) -> Self {
-        self.slots = slots;
+    /// Sets [`max_requests`](Self::max_requests).
+    pub fn max_requests(mut self, max_requests: usize) -> Self {
+        self.max_requests = max_requests;
         self
     }
 
@@ -93,7 +93,7 @@ impl WorkerConfig {
 /// ```
 /// use handoff::worker::{PoolConfig, WorkerConfig};
 ///
-/// let threaded = PoolConfig::new(2, 4).worker(WorkerConfig::new().slots(256));
+/// let threaded = PoolConfig::new(2, 4).worker(WorkerConfig::new().max_requests(256));
 /// let inline = PoolConfig::new(2, 0); // handlers run on the network threads
 /// assert_eq!((threaded.workers, inline.workers), (4, 0));
 /// ```
@@ -104,7 +104,7 @@ pub struct PoolConfig {
     /// least 1.
     pub networks: usize,
     /// Worker threads. 0 is the inline mode: each network thread runs the
-    /// handler itself, with the worker settings (`slots`, `spin_policy`).
+    /// handler itself, with the worker settings (`max_requests`, `spin_policy`).
     pub workers: usize,
     /// How each worker is made.
     pub worker: WorkerConfig,

@@ -108,7 +108,7 @@ impl std::error::Error for KillError {}
 /// let handler = worker::from_sync_fn(|(), _| ());
 /// let err = Pool::spawn(PoolConfig::new(0, 1), handler.clone()).unwrap_err();
 /// assert!(matches!(err, SpawnError::NoNetworks));
-/// let config = PoolConfig::new(1, 1).worker(WorkerConfig::new().slots(0));
+/// let config = PoolConfig::new(1, 1).worker(WorkerConfig::new().max_requests(0));
 /// let err = Pool::spawn(config, handler).unwrap_err();
 /// assert!(matches!(err, SpawnError::Capacity(CapacityError::Zero)));
 /// ```
@@ -119,7 +119,7 @@ pub enum SpawnError {
     NoNetworks,
     /// More workers, or network threads, than a ticket can name (`u32`).
     TooMany,
-    /// `slots` or `queue_capacity` is 0 or too large for memory.
+    /// `entries` or `queue_capacity` is 0 or too large for memory.
     Capacity(CapacityError),
     /// A CPU in [`WorkerConfig::pin_to`](super::WorkerConfig::pin_to) is not
     /// one this process may run on.

@@ -3,43 +3,39 @@
 //! replies.
 //!
 //! Everything is allocated when the executor is made, sized by its signal
-//! table: a task per slot (the slot of a request's ticket is its task), a
-//! context cell per slot, and a waker per slot. Starting, polling, waking
-//! and answering a request allocate nothing.
-//!
-//! A waker marks its slot "woken" (one flag per slot) and, if the flag was
-//! clear, pushes the slot's index onto an MPSC ring of the table's size,
-//! which therefore never fills; the executor's parker is registered on it,
-//! so a wake from another thread wakes a sleeping executor. A stale waker
-//! (of a request that finished) wakes the slot's next request, if any: a
-//! spurious poll, which futures allow.
+//! table: a task per entry (the entry of a request's key is its task), a
+//! context cell per entry, and a waker per entry. Starting, polling, waking
+//! and answering a request allocate nothing. How a waker reaches the
+//! executor from another thread is in `super::wake`.
 
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+use super::control::NOW;
 use super::handler::{ContextCell, Handler, RequestContext};
 use super::reply::{bump, Outcome, Reply, StatsCell};
+use super::wake::EntryWake;
 use super::Ticket;
-use crate::loom::{spin_loop, AtomicBool, Ordering};
+use crate::loom::{AtomicBool, Ordering};
 use crate::panic::{catch, contain};
 use crate::park::{RegisterError, Unparker};
 use crate::signal::{self, Action, Actions, Signals};
-use crate::{mpsc, CapacityError, PushError};
+use crate::{mpsc, CapacityError};
 
 /// A request on its way to an executor.
 pub(crate) struct Envelope<Req> {
-    pub(crate) ticket: signal::Ticket,
+    pub(crate) key: signal::Key,
     pub(crate) request: Req,
     pub(crate) enqueued: Instant,
 }
 
-/// One slot's request while it runs here.
+/// One entry's request while it runs here.
 struct Task<F> {
-    /// The request's ticket while it is in flight here; `None` otherwise.
-    ticket: Option<signal::Ticket>,
-    /// The request's future. Invariant: `Some` only while `ticket` is, and
+    /// The request's key while it is in flight here; `None` otherwise.
+    key: Option<signal::Key>,
+    /// The request's future. Invariant: `Some` only while `key` is, and
     /// pinned: the tasks live in a boxed slice that is never reallocated,
     /// and a future is only ever dropped in place (`drop_future`), never
     /// moved out.
@@ -55,48 +51,16 @@ struct Task<F> {
     early: Option<(u64, Actions)>,
 }
 
-/// A slot's waker: see the module docs.
-struct SlotWake {
-    slot: u32,
-    /// Set by the wake that queues the slot, cleared by the executor when
-    /// it pops it; the queue therefore holds each slot at most once.
-    queued: AtomicBool,
-    ring: mpsc::Producer<u32>,
-}
-
-impl std::task::Wake for SlotWake {
-    fn wake(self: std::sync::Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &std::sync::Arc<Self>) {
-        // ordering: AcqRel; Release hands whatever the waker did before
-        // waking to the executor's swap that clears the flag, Acquire
-        // orders our push after that executor's pop.
-        if self.queued.swap(true, Ordering::AcqRel) {
-            return; // queued already, and not yet polled
-        }
-        loop {
-            match self.ring.push(self.slot) {
-                Ok(()) | Err(PushError::Closed(_)) => return,
-                // The ring holds each slot once, so it has room; only a
-                // stale view of the executor's last pop says otherwise.
-                Err(PushError::Full(_)) => spin_loop(),
-            }
-        }
-    }
-}
-
 /// Runs one executor's requests; see the module docs.
 pub(crate) struct Executor<Req, H: Handler<Req>> {
     /// The worker's index, for tickets.
     index: u32,
     handler: H,
     signals: Signals,
-    /// One per slot of the signal table.
+    /// One per entry of the signal table.
     tasks: Box<[Task<H::Future>]>,
     cells: std::sync::Arc<[ContextCell]>,
-    wakes: Box<[std::sync::Arc<SlotWake>]>,
+    wakes: Box<[std::sync::Arc<EntryWake>]>,
     wakers: Box<[Waker]>,
     woken: mpsc::Consumer<u32>,
     in_flight: usize,
@@ -120,12 +84,12 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
         signals: Signals,
         stats: std::sync::Arc<StatsCell>,
     ) -> Result<Self, CapacityError> {
-        let slots = signals.table().capacity();
-        let (ring, woken) = mpsc::try_channel(slots)?;
+        let entries = signals.table().capacity();
+        let (ring, woken) = mpsc::try_channel(entries)?;
         let now = Instant::now();
-        let tasks = (0..slots)
+        let tasks = (0..entries)
             .map(|_| Task {
-                ticket: None,
+                key: None,
                 future: None,
                 origin: 0,
                 enqueued: now,
@@ -134,10 +98,10 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
                 early: None,
             })
             .collect();
-        let wakes: Box<[_]> = (0..slots)
-            .map(|slot| {
-                std::sync::Arc::new(SlotWake {
-                    slot: slot as u32,
+        let wakes: Box<[_]> = (0..entries)
+            .map(|entry| {
+                std::sync::Arc::new(EntryWake {
+                    entry: entry as u32,
                     queued: AtomicBool::new(false),
                     ring: ring.clone(),
                 })
@@ -152,7 +116,7 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
             handler,
             signals,
             tasks,
-            cells: (0..slots).map(|_| ContextCell::default()).collect(),
+            cells: (0..entries).map(|_| ContextCell::default()).collect(),
             wakes,
             wakers,
             woken,
@@ -190,10 +154,10 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
         &self.stats
     }
 
-    /// Starts a request that came from link `origin`: calls the handler
+    /// Admits a request that came from link `origin`: calls the handler
     /// and polls the future once (unless the request was cancelled while
     /// it was queued).
-    pub(crate) fn start(
+    pub(crate) fn admit(
         &mut self,
         envelope: Envelope<Req>,
         origin: u32,
@@ -206,38 +170,38 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
         if self.signals.has_pending() {
             self.run_signals(sink);
         }
-        let ticket = envelope.ticket;
-        let slot = ticket.slot();
+        let key = envelope.key;
+        let entry = key.index();
         let started = self.now();
-        let task = &mut self.tasks[slot];
-        debug_assert!(task.ticket.is_none(), "slot {slot} started twice");
+        let task = &mut self.tasks[entry];
+        debug_assert!(task.key.is_none(), "entry {entry} started twice");
         debug_assert!(
             task.future.is_none(),
-            "slot {slot} has a future but no request"
+            "entry {entry} has a future but no request"
         );
         let actions = match task.early.take() {
-            Some((generation, actions)) if generation == ticket.generation() => actions,
+            Some((generation, actions)) if generation == key.generation() => actions,
             _ => Actions::EMPTY,
         };
-        task.ticket = Some(ticket);
+        task.key = Some(key);
         task.origin = origin;
         task.enqueued = envelope.enqueued;
         task.waited = started.saturating_duration_since(envelope.enqueued);
         task.service = Duration::ZERO;
         self.in_flight += 1;
         if actions.contains(Action::Cancel) {
-            self.finish(slot, Outcome::Cancelled, sink);
+            self.finish(entry, Outcome::Cancelled, sink);
             // Answered already; a panicking `Drop` of the request must not
             // take the worker (and the other requests' replies) down.
             contain(|| drop(envelope.request));
             return;
         }
-        self.cells[slot].reset(ticket.generation(), actions);
+        self.cells[entry].reset(key.generation(), actions);
         let cx = RequestContext::new(
             std::sync::Arc::clone(&self.cells),
             Ticket {
                 executor: self.index,
-                inner: ticket,
+                key,
             },
             envelope.enqueued,
         );
@@ -246,12 +210,12 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
             Ok(future) => {
                 // Not `Some` before (checked above), so nothing pinned is
                 // overwritten.
-                self.tasks[slot].future = Some(future);
-                self.poll(slot, started, sink);
+                self.tasks[entry].future = Some(future);
+                self.poll(entry, started, sink);
             }
             Err(message) => {
-                self.account(slot, started);
-                self.finish(slot, Outcome::Panicked(message), sink);
+                self.account(entry, started);
+                self.finish(entry, Outcome::Panicked(message), sink);
             }
         }
     }
@@ -267,7 +231,7 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
         let reply = Reply {
             ticket: Ticket {
                 executor: self.index,
-                inner: envelope.ticket,
+                key: envelope.key,
             },
             outcome: Outcome::Unstarted(envelope.request),
             enqueued_at: envelope.enqueued,
@@ -282,28 +246,28 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
     /// whether there was any.
     pub(crate) fn run_signals(&mut self, sink: Sink<'_, Req, H::Reply>) -> bool {
         let mut any = false;
-        while let Some((ticket, actions)) = self.signals.pop() {
+        while let Some((key, actions)) = self.signals.pop() {
             any = true;
-            let slot = ticket.slot();
-            let task = &mut self.tasks[slot];
-            if task.ticket == Some(ticket) {
+            let entry = key.index();
+            let task = &mut self.tasks[entry];
+            if task.key == Some(key) {
                 if actions.contains(Action::Cancel) {
-                    self.finish(slot, Outcome::Cancelled, sink);
+                    self.finish(entry, Outcome::Cancelled, sink);
                 } else {
-                    self.cells[slot].deliver(ticket.generation(), actions);
-                    self.poll(slot, self.now(), sink);
+                    self.cells[entry].deliver(key.generation(), actions);
+                    self.poll(entry, self.now(), sink);
                 }
-            } else if task.ticket.is_none() {
+            } else if task.key.is_none() {
                 // Still in a ring (or answered and not yet retired, when
                 // the generation never starts here again): keep them for
-                // `start`.
-                let generation = ticket.generation();
+                // `admit`.
+                let generation = key.generation();
                 task.early = Some(match task.early {
                     Some((g, earlier)) if g == generation => (g, earlier | actions),
                     _ => (generation, actions),
                 });
             }
-            // Otherwise the slot runs a later request: the signal was for
+            // Otherwise the entry runs a later request: the signal was for
             // an older one, already answered.
         }
         any
@@ -313,49 +277,49 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
     /// there was any.
     pub(crate) fn run_woken(&mut self, sink: Sink<'_, Req, H::Reply>) -> bool {
         let mut any = false;
-        // At most one round of the slots: a future that wakes itself at
+        // At most one round of the entries: a future that wakes itself at
         // every poll must not starve the rings.
         for _ in 0..self.tasks.len() {
-            let Some(slot) = self.woken.pop() else {
+            let Some(entry) = self.woken.pop() else {
                 break;
             };
             any = true;
-            let slot = slot as usize;
+            let entry = entry as usize;
             // ordering: AcqRel; Acquire takes what the waker did before
-            // waking, Release lets its next wake push the slot again.
-            self.wakes[slot].queued.swap(false, Ordering::AcqRel);
-            self.poll(slot, self.now(), sink);
+            // waking, Release lets its next wake push the entry again.
+            self.wakes[entry].queued.swap(false, Ordering::AcqRel);
+            self.poll(entry, self.now(), sink);
         }
         any
     }
 
     /// Cancels every request in flight (`Kill::Now`).
     pub(crate) fn cancel_all(&mut self, sink: Sink<'_, Req, H::Reply>) {
-        for slot in 0..self.tasks.len() {
-            if self.tasks[slot].ticket.is_some() {
-                self.finish(slot, Outcome::Cancelled, sink);
+        for entry in 0..self.tasks.len() {
+            if self.tasks[entry].key.is_some() {
+                self.finish(entry, Outcome::Cancelled, sink);
             }
         }
         debug_assert_eq!(self.in_flight, 0);
     }
 
-    /// Polls the future of `slot` (if it still has one), counting the time
+    /// Polls the future of `entry` (if it still has one), counting the time
     /// from `since`.
-    fn poll(&mut self, slot: usize, since: Instant, sink: Sink<'_, Req, H::Reply>) {
-        let Some(future) = self.tasks[slot].future.as_mut() else {
+    fn poll(&mut self, entry: usize, since: Instant, sink: Sink<'_, Req, H::Reply>) {
+        let Some(future) = self.tasks[entry].future.as_mut() else {
             return; // answered already: a stale wake
         };
         // SAFETY: the future lives in `self.tasks`, a boxed slice that is
         // never reallocated, and is only dropped in place (`drop_future`);
         // it never moves while it is `Some`, as `Pin` requires.
         let future = unsafe { Pin::new_unchecked(future) };
-        let mut cx = Context::from_waker(&self.wakers[slot]);
+        let mut cx = Context::from_waker(&self.wakers[entry]);
         let polled = catch(|| future.poll(&mut cx));
-        self.account(slot, since);
+        self.account(entry, since);
         match polled {
             Ok(Poll::Pending) => {}
-            Ok(Poll::Ready(reply)) => self.finish(slot, Outcome::Done(reply), sink),
-            Err(message) => self.finish(slot, Outcome::Panicked(message), sink),
+            Ok(Poll::Ready(reply)) => self.finish(entry, Outcome::Done(reply), sink),
+            Err(message) => self.finish(entry, Outcome::Panicked(message), sink),
         }
     }
 
@@ -372,19 +336,19 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
     }
 
     /// Adds the time since `since` to the request's and the worker's.
-    fn account(&mut self, slot: usize, since: Instant) {
+    fn account(&mut self, entry: usize, since: Instant) {
         let end = Instant::now();
         self.clock = Some(end);
         let spent = end.saturating_duration_since(since);
-        self.tasks[slot].service += spent;
+        self.tasks[entry].service += spent;
         self.busy += spent;
         bump(&self.stats.busy_ns, spent.as_nanos() as u64);
     }
 
-    /// Ends the request of `slot`: drops its future in place and replies.
+    /// Ends the request of `entry`: drops its future in place and replies.
     fn finish(
         &mut self,
-        slot: usize,
+        entry: usize,
         outcome: Outcome<Req, H::Reply>,
         sink: Sink<'_, Req, H::Reply>,
     ) {
@@ -395,9 +359,9 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
             Outcome::Unstarted(_) => &self.stats.unstarted,
         };
         bump(counter, 1);
-        let task = &mut self.tasks[slot];
-        let ticket = task
-            .ticket
+        let task = &mut self.tasks[entry];
+        let key = task
+            .key
             .take()
             .expect("finishing a request that is in flight");
         drop_future(&mut task.future);
@@ -405,7 +369,7 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
         let reply = Reply {
             ticket: Ticket {
                 executor: self.index,
-                inner: ticket,
+                key,
             },
             outcome,
             enqueued_at: task.enqueued,
@@ -419,11 +383,11 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
 
 /// Drops a pinned future in place and leaves `None`, also when its `Drop`
 /// panics, and whatever that panic's payload does when it is dropped: the
-/// slot is `None` before anything that can unwind, so the future is never
+/// entry is `None` before anything that can unwind, so the future is never
 /// seen (or dropped) again. The panic is swallowed: the request is
 /// answered already, and a panicking drop must not take the worker down.
-fn drop_future<F>(slot: &mut Option<F>) {
-    let Some(future) = slot.as_mut() else {
+fn drop_future<F>(entry: &mut Option<F>) {
+    let Some(future) = entry.as_mut() else {
         return;
     };
     let future: *mut F = future;
@@ -436,9 +400,9 @@ fn drop_future<F>(slot: &mut Option<F>) {
     let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(drop_it));
     // SAFETY: the `F` inside was dropped above; writing `None` over it
     // without dropping the old value is what must happen next.
-    unsafe { core::ptr::write(slot, None) };
+    unsafe { core::ptr::write(entry, None) };
     if let Err(payload) = dropped {
-        // Only now, with the slot cleared: the payload's own `Drop` may
+        // Only now, with the entry cleared: the payload's own `Drop` may
         // panic too.
         crate::panic::dispose(payload);
     }
@@ -453,6 +417,49 @@ impl<Req, H: Handler<Req>> Drop for Executor<Req, H> {
         for task in self.tasks.iter_mut() {
             drop_future(&mut task.future);
         }
+    }
+}
+
+/// The inline mode's executor, behind a trait object so that [`Network`]
+/// does not name the handler's type.
+pub(crate) trait Inline<Req, Rep>: Send {
+    fn admit(&mut self, envelope: Envelope<Req>, sink: Sink<'_, Req, Rep>);
+    /// Handles signals and wakes (and under `Kill::Now`, cancels all);
+    /// returns whether there was anything.
+    fn run(&mut self, mode: u32, sink: Sink<'_, Req, Rep>) -> bool;
+    fn has_work(&self) -> bool;
+    fn in_flight(&self) -> usize;
+}
+
+impl<Req, H> Inline<Req, H::Reply> for Executor<Req, H>
+where
+    Req: Send,
+    H: Handler<Req>,
+{
+    // The network thread does other things between calls: each reads the
+    // clock afresh.
+    fn admit(&mut self, envelope: Envelope<Req>, sink: Sink<'_, Req, H::Reply>) {
+        self.pause();
+        Executor::admit(self, envelope, 0, sink);
+    }
+
+    fn run(&mut self, mode: u32, sink: Sink<'_, Req, H::Reply>) -> bool {
+        self.pause();
+        if mode == NOW {
+            let any = self.in_flight() > 0;
+            self.cancel_all(sink);
+            return any;
+        }
+        let signalled = self.run_signals(sink);
+        self.run_woken(sink) | signalled
+    }
+
+    fn has_work(&self) -> bool {
+        Executor::has_work(self)
+    }
+
+    fn in_flight(&self) -> usize {
+        Executor::in_flight(self)
     }
 }
 

@@ -146,7 +146,7 @@ impl<F> fmt::Debug for SyncFnHandler<F> {
 }
 
 /// Where an executor leaves the actions it delivers to its requests: one
-/// cell per signal slot, shared by the executor and the requests' contexts.
+/// cell per signal entry, shared by the executor and the requests' contexts.
 ///
 /// Only the executor's thread writes a cell (it delivers actions and starts
 /// requests there) and the request's future, polled on that same thread,
@@ -220,10 +220,10 @@ impl RequestContext {
     }
 
     fn cell(&self) -> Option<&ContextCell> {
-        let cell = &self.cells[self.ticket.inner.slot()];
+        let cell = &self.cells[self.ticket.key.index()];
         // ordering: Relaxed; see `ContextCell`. A context kept past its
-        // request finds the slot's next request here and sees nothing.
-        (cell.generation.load(Ordering::Relaxed) == self.ticket.inner.generation()).then_some(cell)
+        // request finds the entry's next request here and sees nothing.
+        (cell.generation.load(Ordering::Relaxed) == self.ticket.key.generation()).then_some(cell)
     }
 
     /// The request's ticket, as [`enqueue`](super::Network::enqueue)

@@ -1,5 +1,5 @@
 //! The threading API: workers fed by network threads through the crate's
-//! rings, woken through its parkers, interrupted through its signal slots.
+//! rings, woken through its parkers, interrupted through its signal entries.
 //!
 //! # The pieces
 //!
@@ -43,9 +43,9 @@
 //! the smaller predicted backlog, (outstanding + 1) × average service time
 //! (power of two choices), skips a full worker, and returns
 //! [`EnqueueError::Full`] (back-pressure, never a spin) when every worker
-//! is full. A worker is full when its signal table has no free slot (the
+//! is full. A worker is full when its signal table has no free entry (the
 //! requests queued at it or in flight there, from all network threads,
-//! reach [`WorkerConfig::slots`]) or its ring from this network thread is.
+//! reach [`WorkerConfig::max_requests`]) or its ring from this network thread is.
 //!
 //! # Guarantees
 //!
@@ -55,7 +55,7 @@
 //!   one it refused is handed back in the error. Its ticket stays valid
 //!   for signals until the network thread takes the reply.
 //! - **No thread is needed to make progress on a full ring**: the reply
-//!   ring of a link holds as many replies as the worker's table has slots,
+//!   ring of a link holds as many replies as the worker's table has entries,
 //!   so a worker never waits for a network thread.
 //! - **System calls**: none while both sides are busy; a network thread's
 //!   push wakes a sleeping worker with one futex wake, a worker's reply
@@ -109,6 +109,7 @@
 //! ```
 
 mod config;
+mod control;
 mod error;
 mod executor;
 mod handler;
@@ -118,27 +119,30 @@ mod reply;
 mod single;
 #[cfg(all(test, not(loom)))]
 mod tests;
+mod thread;
+mod wake;
 
 pub use config::{PoolConfig, WorkerConfig};
+pub use control::{Killer, Signaller};
 pub use error::{EnqueueError, KillError, SpawnError};
 pub use handler::{
     from_fn, from_sync_fn, FnHandler, Handler, RequestContext, Signalled, SyncFnHandler,
 };
 pub use network::Network;
-pub use pool::{Killer, Pool, Signaller};
+pub use pool::Pool;
 pub use reply::{Outcome, Reply, WorkerStats};
 pub use single::Worker;
 
 use crate::signal;
 
 /// Names one enqueued request: which executor runs it (a worker, or in
-/// inline mode a network thread) and its [`signal::Ticket`] there. `Copy`;
+/// inline mode a network thread) and its [`signal::Key`] there. `Copy`;
 /// a ticket whose request has been answered (or that comes from another
 /// pool) is stale, and signalling it does nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Ticket {
     executor: u32,
-    inner: signal::Ticket,
+    key: signal::Key,
 }
 
 impl Ticket {
@@ -148,9 +152,9 @@ impl Ticket {
         self.executor as usize
     }
 
-    /// The request's ticket in that worker's signal table.
-    pub fn signal_ticket(&self) -> signal::Ticket {
-        self.inner
+    /// The request's key in that worker's signal table.
+    pub fn signal_key(&self) -> signal::Key {
+        self.key
     }
 }
 

@@ -5,10 +5,10 @@ use core::fmt;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use super::control::{Control, Flag, Signaller, RUNNING};
 use super::error::EnqueueError;
-use super::executor::{Envelope, Executor, Sink};
+use super::executor::{Envelope, Executor, Inline};
 use super::handler::Handler;
-use super::pool::{Control, Flag, Signaller, NOW, RUNNING};
 use super::reply::Reply;
 use super::Ticket;
 use crate::loom::{Arc, Ordering};
@@ -63,54 +63,11 @@ impl<Req, Rep> Link<Req, Rep> {
     }
 }
 
-/// The inline mode's executor, behind a trait object so that [`Network`]
-/// does not name the handler's type.
-pub(crate) trait Inline<Req, Rep>: Send {
-    fn start(&mut self, envelope: Envelope<Req>, sink: Sink<'_, Req, Rep>);
-    /// Handles signals and wakes (and under `Kill::Now`, cancels all);
-    /// returns whether there was anything.
-    fn run(&mut self, mode: u32, sink: Sink<'_, Req, Rep>) -> bool;
-    fn has_work(&self) -> bool;
-    fn in_flight(&self) -> usize;
-}
-
-impl<Req, H> Inline<Req, H::Reply> for Executor<Req, H>
-where
-    Req: Send,
-    H: Handler<Req>,
-{
-    // The network thread does other things between calls: each reads the
-    // clock afresh.
-    fn start(&mut self, envelope: Envelope<Req>, sink: Sink<'_, Req, H::Reply>) {
-        self.pause();
-        Executor::start(self, envelope, 0, sink);
-    }
-
-    fn run(&mut self, mode: u32, sink: Sink<'_, Req, H::Reply>) -> bool {
-        self.pause();
-        if mode == NOW {
-            let any = self.in_flight() > 0;
-            self.cancel_all(sink);
-            return any;
-        }
-        let signalled = self.run_signals(sink);
-        self.run_woken(sink) | signalled
-    }
-
-    fn has_work(&self) -> bool {
-        Executor::has_work(self)
-    }
-
-    fn in_flight(&self) -> usize {
-        Executor::in_flight(self)
-    }
-}
-
 /// The inline mode: this thread's own executor and table.
 struct Local<Req, Rep> {
     exec: Box<dyn Inline<Req, Rep>>,
     table: SignalTable,
-    /// Replies not yet taken; room for every slot is reserved up front.
+    /// Replies not yet taken; room for every entry is reserved up front.
     replies: VecDeque<Reply<Req, Rep>>,
 }
 
@@ -152,12 +109,12 @@ impl<Req: Send + 'static, Rep: Send + 'static> Network<Req, Rep> {
         parker: Parker,
         control: Arc<Control>,
         signaller: Signaller,
-        slots: usize,
+        entries: usize,
     ) -> Self {
         let local = inline.map(|(exec, table)| Local {
             exec: Box::new(exec) as Box<dyn Inline<Req, Rep>>,
             table,
-            replies: VecDeque::with_capacity(slots),
+            replies: VecDeque::with_capacity(entries),
         });
         Self {
             index,
@@ -185,28 +142,42 @@ impl<Req, Rep> Network<Req, Rep> {
     /// The request is handed back: [`EnqueueError::Full`] when every worker
     /// is full, [`EnqueueError::Killed`] after [`Pool::kill`](super::Pool::kill).
     pub fn enqueue(&mut self, request: Req) -> Result<Ticket, EnqueueError<Req>> {
-        if let Some(local) = &mut self.local {
-            if self.control.state() != RUNNING {
-                return Err(EnqueueError::Killed(request));
-            }
-            let Some(ticket) = local.table.start() else {
-                return Err(EnqueueError::Full(request));
-            };
-            let replies = &mut local.replies;
-            local.exec.start(
-                Envelope {
-                    ticket,
-                    request,
-                    enqueued: Instant::now(),
-                },
-                &mut |_, reply| replies.push_back(reply),
-            );
-            self.outstanding += 1;
-            return Ok(Ticket {
-                executor: self.index,
-                inner: ticket,
-            });
+        if self.local.is_some() {
+            self.enqueue_inline(request)
+        } else {
+            self.enqueue_dispatched(request)
         }
+    }
+
+    /// Inline mode: an entry in this thread's own table, then the handler runs
+    /// here, its reply (if it has one at once) queued for `try_reply`.
+    fn enqueue_inline(&mut self, request: Req) -> Result<Ticket, EnqueueError<Req>> {
+        let local = self.local.as_mut().expect("inline mode");
+        if self.control.state() != RUNNING {
+            return Err(EnqueueError::Killed(request));
+        }
+        let Some(key) = local.table.claim() else {
+            return Err(EnqueueError::Full(request));
+        };
+        let replies = &mut local.replies;
+        local.exec.admit(
+            Envelope {
+                key,
+                request,
+                enqueued: Instant::now(),
+            },
+            &mut |_, reply| replies.push_back(reply),
+        );
+        self.outstanding += 1;
+        Ok(Ticket {
+            executor: self.index,
+            key,
+        })
+    }
+
+    /// Threaded mode: the dispatcher's two choices, then every other worker;
+    /// a full one is skipped.
+    fn enqueue_dispatched(&mut self, request: Req) -> Result<Ticket, EnqueueError<Req>> {
         let workers = self.links.len();
         let (first, second) = if workers == 1 {
             (0, 0)
@@ -244,7 +215,7 @@ impl<Req, Rep> Network<Req, Rep> {
         })
     }
 
-    /// Enqueues on worker `w`: the kill check, a slot, the push.
+    /// Enqueues on worker `w`: the kill check, an entry, the push.
     fn enqueue_to(&mut self, w: usize, request: Req) -> Result<Ticket, EnqueueError<Req>> {
         let link = &mut self.links[w];
         // ordering: Relaxed; the barrier pair orders it before the kill
@@ -255,9 +226,9 @@ impl<Req, Rep> Network<Req, Rep> {
         // worker may have missed our flag.
         let result = if self.control.state.load(Ordering::Relaxed) != RUNNING {
             Err(EnqueueError::Killed(request))
-        } else if let Some(ticket) = link.table.start() {
+        } else if let Some(key) = link.table.claim() {
             let envelope = Envelope {
-                ticket,
+                key,
                 request,
                 enqueued: Instant::now(),
             };
@@ -267,11 +238,11 @@ impl<Req, Rep> Network<Req, Rep> {
                     self.outstanding += 1;
                     Ok(Ticket {
                         executor: w as u32,
-                        inner: ticket,
+                        key,
                     })
                 }
                 Err(e) => {
-                    let _ = link.table.retire(ticket);
+                    let _ = link.table.retire(key);
                     match e {
                         PushError::Full(env) => Err(EnqueueError::Full(env.request)),
                         PushError::Closed(env) => Err(EnqueueError::Closed(env.request)),
@@ -319,7 +290,7 @@ impl<Req, Rep> Network<Req, Rep> {
                 });
             }
             let reply = local.replies.pop_front()?;
-            let _ = local.table.retire(reply.ticket.inner);
+            let _ = local.table.retire(reply.ticket.key);
             self.outstanding -= 1;
             return Some(reply);
         }
@@ -338,7 +309,7 @@ impl<Req, Rep> Network<Req, Rep> {
             // EWMA with α = 1/8, in integers.
             link.service_ns =
                 link.service_ns - (link.service_ns >> EWMA_SHIFT) + (service >> EWMA_SHIFT);
-            let retired = link.table.retire(reply.ticket.inner);
+            let retired = link.table.retire(reply.ticket.key);
             debug_assert!(retired.is_ok(), "a reply's ticket was retired already");
             return Some(reply);
         }

@@ -5,10 +5,11 @@ use core::fmt;
 use std::time::Duration;
 
 use super::config::{PoolConfig, WorkerConfig};
+use super::control::{Killer, Signaller};
 use super::error::{EnqueueError, KillError, SpawnError};
 use super::handler::Handler;
 use super::network::Network;
-use super::pool::{Killer, Pool, Signaller};
+use super::pool::Pool;
 use super::reply::{Reply, WorkerStats};
 use super::{Kill, Ticket};
 use crate::park::ParkStats;

@@ -46,8 +46,8 @@ fn a_raiser_stalled_mid_push_does_not_make_the_worker_spin() {
     let signaller = w.signaller();
     let stalled = signaller
         .table(0)
-        .raise_stalled(a.inner, Action::Dup)
-        .expect("the first raise queues the slot");
+        .raise_stalled(a.key, Action::Dup)
+        .expect("the first raise queues the entry");
     // Queued behind the stalled raise: FIFO, so it waits for it.
     assert_eq!(w.signal(b, Action::Timeout), Raised::Delivered);
 
@@ -68,7 +68,7 @@ fn a_raiser_stalled_mid_push_does_not_make_the_worker_spin() {
 
     // The stalled raise finishes: both requests hear of their signals.
     let published = Instant::now();
-    stalled.publish(a.inner.slot() as u32);
+    stalled.publish(a.key.index() as u32);
     let mut got = Vec::new();
     while got.len() < 2 {
         let reply = w.reply_timeout(Duration::from_secs(30)).expect("a reply");
@@ -78,11 +78,11 @@ fn a_raiser_stalled_mid_push_does_not_make_the_worker_spin() {
         "both signals delivered {:?} after the stalled raise finished",
         published.elapsed()
     );
-    got.sort_by_key(|(t, _)| t.inner.slot());
+    got.sort_by_key(|(t, _)| t.key.index());
     let mut expected = vec![
         (a, crate::signal::Actions::from(Action::Dup)),
         (b, crate::signal::Actions::from(Action::Timeout)),
     ];
-    expected.sort_by_key(|(t, _)| t.inner.slot());
+    expected.sort_by_key(|(t, _)| t.key.index());
     assert_eq!(got, expected);
 }

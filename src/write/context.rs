@@ -1,14 +1,20 @@
 //! The write context: a queue of frames, a state word that says who may
 //! write, and the writer itself, touched only by whoever holds the context.
+//!
+//! Over 500 lines on purpose: every method here reads or moves the one
+//! state word, and the protocol is easiest to check with all of its
+//! transitions on one page (about a third of the file is the public API's
+//! doc examples). What the holder does with the writer is in `holder`.
 
 use core::fmt;
 use core::mem;
 use std::collections::VecDeque;
-use std::io::{self, IoSlice, Write};
+use std::io::{self, Write};
 
 use crossbeam_utils::CachePadded;
 
-use super::types::{Status, SubmitError, WriteConfig, WriteStats};
+use super::holder::{Holding, Inner, Queued};
+use super::{Status, SubmitError, WriteConfig, WriteStats};
 use crate::loom::Ordering::{Acquire, Relaxed, Release};
 use crate::loom::{AtomicU64, AtomicUsize, UnsafeCell};
 use crate::{mpsc, CapacityError, PushError};
@@ -27,7 +33,7 @@ const WANT_WRITABLE: usize = 4;
 const CLOSED: usize = 8;
 
 /// How many frames one `write_vectored` call offers at most.
-const MAX_IOV: usize = 256;
+pub(super) const MAX_IOV: usize = 256;
 
 /// A connection's write side, shared by every thread that has replies for it.
 ///
@@ -125,34 +131,6 @@ struct Hot {
     /// Bytes accepted and not yet written (an estimate while submits race:
     /// a refused submit adds its length and takes it back).
     pending: AtomicUsize,
-}
-
-struct Inner<W, F> {
-    writer: W,
-    queue: mpsc::Consumer<Queued<F>>,
-    /// Frames popped from the queue, oldest first, at most `MAX_IOV`. The
-    /// first `offset` bytes of the front frame are written.
-    batch: VecDeque<Queued<F>>,
-    offset: usize,
-    stats: WriteStats,
-}
-
-/// A frame and its length, read once when it was accepted: every byte count
-/// (pending bytes, what a write retires) uses this length, so a frame whose
-/// `as_ref()` changes length later cannot make the counts drift. Its bytes
-/// are written up to that length; if it has grown, the rest is not written,
-/// and if it has shrunk, the missing tail counts as written.
-struct Queued<F> {
-    frame: F,
-    len: usize,
-}
-
-impl<F: AsRef<[u8]>> Queued<F> {
-    /// The bytes still to write after the first `offset`.
-    fn rest(&self, offset: usize) -> &[u8] {
-        let bytes = self.frame.as_ref();
-        bytes.get(offset..self.len.min(bytes.len())).unwrap_or(&[])
-    }
 }
 
 // `&self` methods may run on many threads at once. `inner` (holding `W` and
@@ -454,7 +432,7 @@ impl<W: Write, F: AsRef<[u8]> + Send> WriteContext<W, F> {
     }
 
     /// Closes the context with `err`. The caller holds it, and lets go here.
-    fn close(&self, err: io::Error) {
+    pub(super) fn close(&self, err: io::Error) {
         // SAFETY: we hold the context and `CLOSED` is not set yet, so nobody
         // reads `error` and nobody else writes it (field invariant).
         self.error.with_mut(|cell| unsafe {
@@ -575,6 +553,27 @@ impl<W: Write, F: AsRef<[u8]> + Send> WriteContext<W, F> {
 }
 
 impl<W, F> WriteContext<W, F> {
+    /// Takes `bytes` written (or retired) off the pending count.
+    pub(super) fn unpend(&self, bytes: usize) {
+        // ordering: Relaxed; a byte count, on whose strength no memory is
+        // read.
+        self.hot.pending.fetch_sub(bytes, Relaxed);
+    }
+
+    /// Publishes the holder's statistics for [`stats`](Self::stats).
+    pub(super) fn report(&self, stats: WriteStats) {
+        let s = stats;
+        for (cell, value) in
+            self.own
+                .stats
+                .iter()
+                .zip([s.frames, s.bytes, s.writes, s.would_blocks])
+        {
+            // ordering: Relaxed; statistics, written only by the holder.
+            cell.store(value, Relaxed);
+        }
+    }
+
     /// Bytes accepted and not yet written: queued, or waiting in a partly
     /// written frame.
     ///
@@ -635,188 +634,6 @@ impl<W, F> fmt::Debug for WriteContext<W, F> {
     }
 }
 
-/// Closes the context if the writer (or a frame's `as_ref`) panics while a
-/// thread holds it, so that it is not held forever.
-struct Holding<'a, W: Write, F: AsRef<[u8]> + Send>(&'a WriteContext<W, F>);
-
-impl<W: Write, F: AsRef<[u8]> + Send> Drop for Holding<'_, W, F> {
-    fn drop(&mut self) {
-        self.0
-            .close(io::Error::other("the writer panicked while writing"));
-    }
-}
-
-impl<W: Write, F: AsRef<[u8]>> Inner<W, F> {
-    /// Writes the batch and the queue until both are empty or the writer
-    /// refuses. `Ok(true)` when nothing is left; `Ok(false)` when the queue
-    /// stops at a push still under way (that push's submitter writes it and
-    /// what follows it: it will see the context idle or `DIRTY`).
-    fn flush(&mut self, ctx: &WriteContext<W, F>) -> io::Result<bool>
-    where
-        F: Send,
-    {
-        let result = loop {
-            while self.batch.len() < MAX_IOV {
-                match self.queue.pop() {
-                    Some(frame) => self.batch.push_back(frame),
-                    None => break,
-                }
-            }
-            // Frames with nothing left to write (empty ones) go first, so
-            // that a write of zero bytes means the writer is stuck.
-            let retired = self.advance(0);
-            if retired != 0 {
-                // ordering: Relaxed; a byte count.
-                ctx.hot.pending.fetch_sub(retired, Relaxed);
-            }
-            if self.batch.is_empty() {
-                // Not empty but nothing to pop: a push is under way.
-                break Ok(self.queue.is_empty());
-            }
-            debug_assert!(self.batch.len() <= MAX_IOV);
-            let mut iov = [IoSlice::new(&[]); MAX_IOV];
-            for (slice, queued) in iov.iter_mut().zip(&self.batch) {
-                *slice = IoSlice::new(queued.rest(0));
-            }
-            let first = self.batch.front().map_or(&[][..], |q| q.rest(self.offset));
-            iov[0] = IoSlice::new(first);
-            let written = self.writer.write_vectored(&iov[..self.batch.len()]);
-            self.stats.writes += 1;
-            match written {
-                Ok(0) => break Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => {
-                    let done = self.advance(n);
-                    // ordering: Relaxed; a byte count.
-                    ctx.hot.pending.fetch_sub(done, Relaxed);
-                }
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(err) => {
-                    if err.kind() == io::ErrorKind::WouldBlock {
-                        self.stats.would_blocks += 1;
-                    }
-                    break Err(err);
-                }
-            }
-        };
-        let s = self.stats;
-        for (cell, value) in ctx
-            .own
-            .stats
-            .iter()
-            .zip([s.frames, s.bytes, s.writes, s.would_blocks])
-        {
-            // ordering: Relaxed; statistics, written only by the holder.
-            cell.store(value, Relaxed);
-        }
-        result
-    }
-
-    /// Marks `n` more bytes of the batch written, retiring the frames they
-    /// finish (and empty frames after them). Returns how many bytes that
-    /// takes off the pending count: what of the frames' recorded lengths is
-    /// now written, so a retired frame whose bytes shrank below its recorded
-    /// length takes its missing tail off too, and a frame's bytes are taken
-    /// off exactly once in all.
-    fn advance(&mut self, n: usize) -> usize {
-        let mut left = n;
-        let mut done = 0;
-        while let Some(front) = self.batch.front() {
-            let rest = front.rest(self.offset).len();
-            if left < rest {
-                self.offset += left;
-                done += left;
-                left = 0;
-                break;
-            }
-            left -= rest;
-            debug_assert!(self.offset <= front.len);
-            done += front.len - self.offset;
-            self.batch.pop_front();
-            self.offset = 0;
-            self.stats.frames += 1;
-        }
-        debug_assert_eq!(left, 0, "the writer wrote more than it was given");
-        self.stats.bytes += (n - left) as u64;
-        done
-    }
-
-    /// Empties the batch and the queue: the frames and their unwritten
-    /// bytes.
-    fn take_all(&mut self) -> (Vec<F>, usize) {
-        while let Some(queued) = self.queue.pop() {
-            self.batch.push_back(queued);
-        }
-        let bytes = self.batch.iter().map(|q| q.len).sum::<usize>() - self.offset;
-        self.offset = 0;
-        (self.batch.drain(..).map(|q| q.frame).collect(), bytes)
-    }
-}
-
 #[cfg(all(test, not(loom)))]
-mod tests {
-    //! A submitter stalled between claiming its place in the frame queue
-    //! and writing it (preempted, or interrupted by a signal handler that
-    //! submits to the same context), made on purpose with
-    //! `mpsc::Producer::stall`. Bug class: a submit that waits for another
-    //! thread, which `submit` and `feed` promise never to do.
-
-    use std::sync::Arc;
-
-    use super::*;
-    use crate::testing::returns;
-
-    /// What the stalled submitter had done: counted its bytes and claimed
-    /// a place in the queue, not yet written it.
-    fn stall(ctx: &WriteContext<Vec<u8>>, len: usize) -> mpsc::Stalled<Queued<Vec<u8>>> {
-        ctx.hot.pending.fetch_add(len, Relaxed);
-        ctx.queue.stall().expect("room in the queue")
-    }
-
-    #[test]
-    fn a_full_queue_whose_oldest_frame_is_claimed_but_unwritten_refuses_at_once() {
-        let config = WriteConfig::new().queue_capacity(1);
-        let ctx = Arc::new(WriteContext::with_config(Vec::new(), config).unwrap());
-        let stalled = stall(&ctx, 3);
-        let c = Arc::clone(&ctx);
-        let refused = returns(move || c.submit(vec![9]).map_err(SubmitError::into_frame));
-        assert_eq!(refused, Err(vec![9]));
-        let c = Arc::clone(&ctx);
-        assert_eq!(
-            returns(move || c.feed(vec![8]).map_err(SubmitError::into_frame)),
-            Err(vec![8])
-        );
-        // The stalled submitter resumes: it writes its frame and flushes.
-        stalled.publish(Queued {
-            frame: vec![1, 2, 3],
-            len: 3,
-        });
-        assert_eq!(ctx.flush(), Status::Written);
-        assert_eq!(ctx.pending_bytes(), 0);
-    }
-
-    #[test]
-    fn submits_behind_a_stalled_submitter_queue_and_are_written_after_it() {
-        let ctx = Arc::new(WriteContext::with_config(Vec::new(), WriteConfig::new()).unwrap());
-        let stalled = stall(&ctx, 2);
-        for frame in [vec![3], vec![4, 5]] {
-            let c = Arc::clone(&ctx);
-            // The holder finds the head frame not yet written: it stops
-            // there and leaves the rest to the stalled submitter.
-            assert_eq!(returns(move || c.submit(frame)).ok(), Some(Status::Queued));
-        }
-        assert_eq!(ctx.pending_bytes(), 5);
-        stalled.publish(Queued {
-            frame: vec![1, 2],
-            len: 2,
-        });
-        // What the stalled submit does next: try to take the context.
-        assert_eq!(ctx.flush(), Status::Written);
-        assert_eq!(ctx.pending_bytes(), 0);
-        let ctx = Arc::into_inner(ctx).unwrap();
-        let bytes = ctx.own.inner.with_mut(|inner| {
-            // SAFETY: we own the context: nobody holds it.
-            unsafe { mem::take(&mut (*inner).writer) }
-        });
-        assert_eq!(bytes, [1, 2, 3, 4, 5]);
-    }
-}
+#[path = "tests.rs"]
+mod tests;

@@ -97,8 +97,15 @@
 //! # }
 //! ```
 
+mod config;
 mod context;
-mod types;
+mod error;
+mod holder;
+mod stats;
+mod status;
 
+pub use config::WriteConfig;
 pub use context::WriteContext;
-pub use types::{Status, SubmitError, WriteConfig, WriteStats};
+pub use error::SubmitError;
+pub use stats::WriteStats;
+pub use status::Status;

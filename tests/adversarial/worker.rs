@@ -147,7 +147,7 @@ fn req(id: u32, plan: Plan) -> Req {
 /// A pool of one network thread: inline (`workers == 0`) or one worker.
 fn pool(workers: usize, drops: &Drops) -> (Pool<Req, u32>, Network<Req, u32>) {
     quiet_panics();
-    let config = PoolConfig::new(1, workers).worker(WorkerConfig::new().slots(64));
+    let config = PoolConfig::new(1, workers).worker(WorkerConfig::new().max_requests(64));
     let (pool, mut nets) = Pool::spawn(config, handler(drops)).unwrap();
     (pool, nets.pop().unwrap())
 }

@@ -6,9 +6,9 @@
 
 use std::collections::VecDeque;
 
-use handoff::signal::{self, Action, Actions, Raised, StaleTicket, Ticket};
+use handoff::signal::{self, Action, Actions, Key, Raised, StaleKey};
 
-/// One step. Ticket numbers pick among the tickets issued so far (modulo
+/// One step. Key numbers pick among the tickets issued so far (modulo
 /// their count), so stale tickets come up as often as live ones.
 #[derive(Clone, Copy, Debug)]
 pub enum Op {
@@ -48,23 +48,23 @@ struct Slot {
 pub fn run(size: usize, ops: &[Op]) {
     let (table, mut signals) = signal::table(size).unwrap();
     let (foreign_table, _foreign_signals) = signal::table(1).unwrap();
-    let foreign = foreign_table.start().unwrap();
+    let foreign = foreign_table.claim().unwrap();
     let mut slots = vec![Slot::default(); size];
     let mut queue: VecDeque<usize> = VecDeque::new();
-    let mut tickets: Vec<Ticket> = Vec::new();
-    let pick = |tickets: &Vec<Ticket>, n: u8| -> Option<Ticket> {
+    let mut tickets: Vec<Key> = Vec::new();
+    let pick = |tickets: &Vec<Key>, n: u8| -> Option<Key> {
         (!tickets.is_empty()).then(|| tickets[usize::from(n) % tickets.len()])
     };
-    let current = |slots: &Vec<Slot>, t: Ticket| {
-        let s = slots[t.slot()];
+    let current = |slots: &Vec<Slot>, t: Key| {
+        let s = slots[t.index()];
         s.active && s.generation == t.generation()
     };
 
     for (step, &op) in ops.iter().enumerate() {
         match op {
-            Op::Start => match table.start() {
+            Op::Start => match table.claim() {
                 Some(t) => {
-                    let s = &mut slots[t.slot()];
+                    let s = &mut slots[t.index()];
                     assert!(!s.active, "step {step}: start gave an active slot");
                     assert_eq!(t.generation(), s.generation, "step {step}");
                     assert!(s.pending.is_empty());
@@ -81,14 +81,14 @@ pub fn run(size: usize, ops: &[Op]) {
                 let action = Action::ALL[usize::from(a) % Action::ALL.len()];
                 let want = if !current(&slots, t) {
                     Raised::Stale
-                } else if slots[t.slot()].pending.contains(action) {
+                } else if slots[t.index()].pending.contains(action) {
                     Raised::AlreadyPending
                 } else {
-                    let s = &mut slots[t.slot()];
+                    let s = &mut slots[t.index()];
                     s.pending.insert(action);
                     if !s.queued {
                         s.queued = true;
-                        queue.push_back(t.slot());
+                        queue.push_back(t.index());
                     }
                     Raised::Delivered
                 };
@@ -97,25 +97,25 @@ pub fn run(size: usize, ops: &[Op]) {
             Op::RaiseForeign(a) => {
                 let action = Action::ALL[usize::from(a) % Action::ALL.len()];
                 assert_eq!(table.raise(foreign, action), Raised::Stale);
-                assert_eq!(table.retire(foreign), Err(StaleTicket));
+                assert_eq!(table.retire(foreign), Err(StaleKey));
                 assert!(signals.take(foreign).is_empty());
             }
             Op::Retire(n) => {
                 let Some(t) = pick(&tickets, n) else { continue };
                 let want = if current(&slots, t) {
-                    let s = &mut slots[t.slot()];
+                    let s = &mut slots[t.index()];
                     s.active = false;
                     s.generation += 1;
                     Ok(std::mem::take(&mut s.pending))
                 } else {
-                    Err(StaleTicket)
+                    Err(StaleKey)
                 };
                 assert_eq!(table.retire(t), want, "step {step}: retire");
             }
             Op::Take(n) => {
                 let Some(t) = pick(&tickets, n) else { continue };
                 let want = if current(&slots, t) {
-                    std::mem::take(&mut slots[t.slot()].pending)
+                    std::mem::take(&mut slots[t.index()].pending)
                 } else {
                     Actions::EMPTY
                 };
@@ -134,7 +134,7 @@ pub fn run(size: usize, ops: &[Op]) {
                 }
                 let got = signals.pop();
                 assert_eq!(
-                    got.map(|(t, a)| (t.slot(), t.generation(), a)),
+                    got.map(|(t, a)| (t.index(), t.generation(), a)),
                     want,
                     "step {step}: next"
                 );
@@ -142,7 +142,7 @@ pub fn run(size: usize, ops: &[Op]) {
             Op::Pending(n) => {
                 let Some(t) = pick(&tickets, n) else { continue };
                 let want = if current(&slots, t) {
-                    slots[t.slot()].pending
+                    slots[t.index()].pending
                 } else {
                     Actions::EMPTY
                 };

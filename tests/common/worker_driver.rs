@@ -130,7 +130,7 @@ impl Model {
                 .filter(|l| !l.finished)
                 .map(|l| l.ticket)
                 .collect();
-            running.sort_by_key(|t| t.signal_ticket().slot());
+            running.sort_by_key(|t| t.signal_key().index());
             for ticket in running {
                 self.finish(ticket, Expected::Cancelled);
             }
@@ -155,7 +155,7 @@ async fn handler((kind, _id): Request, cx: RequestContext) -> Actions {
 }
 
 pub fn run(slots: usize, ops: &[Op]) {
-    let config = PoolConfig::new(1, 0).worker(WorkerConfig::new().slots(slots));
+    let config = PoolConfig::new(1, 0).worker(WorkerConfig::new().max_requests(slots));
     let (pool, mut nets) = Pool::spawn(config, worker::from_fn(handler)).unwrap();
     let mut net: Network<Request, Actions> = nets.pop().unwrap();
     let mut model = Model {

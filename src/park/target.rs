@@ -3,28 +3,28 @@
 use core::fmt;
 use core::ptr;
 
-use super::parker::Inner;
+use super::unparker::Inner;
 use super::{RegisterError, Unparker};
 use crate::loom::{Arc, AtomicPtr, AtomicU64, Ordering};
 use crate::sys::barrier;
 
 /// Where a ring finds the parker to wake: null until a parker registers,
 /// then that parker for good.
-pub(crate) struct WakeSlot {
+pub(crate) struct WakeTarget {
     /// Null, or a pointer from `Arc::into_raw` of the registered parker's
     /// `Inner`. Invariant: goes from null to non-null once (by
-    /// compare-and-swap in `register`) and never changes again; the slot
+    /// compare-and-swap in `register`) and never changes again; the target
     /// owns that strong count and gives it back in `Drop`, so the pointer is
-    /// valid for as long as the slot is.
+    /// valid for as long as the target is.
     target: AtomicPtr<Inner>,
-    /// Wake-ups issued through this slot. Written only on the slow path,
+    /// Wake-ups issued through this target. Written only on the slow path,
     /// next to a system call, so sharing `target`'s cache line costs nothing
     /// that matters; keeping `target` next to the ring's closed flags (which
     /// every push reads) is what saves a cache miss per push.
     wakes: AtomicU64,
 }
 
-impl WakeSlot {
+impl WakeTarget {
     pub(crate) fn new() -> Self {
         barrier::init();
         Self {
@@ -75,7 +75,7 @@ impl WakeSlot {
         if target.is_null() {
             return;
         }
-        // SAFETY: non-null means registered, and the slot keeps the `Inner`
+        // SAFETY: non-null means registered, and the target keeps the `Inner`
         // alive while `self` is borrowed (field invariant).
         let inner = unsafe { &*target };
         if inner.is_parked() {
@@ -89,14 +89,14 @@ impl WakeSlot {
         inner.wake(Some(&self.wakes));
     }
 
-    /// Wake-ups issued through this slot so far.
+    /// Wake-ups issued through this target so far.
     pub(crate) fn wakes(&self) -> u64 {
         // ordering: Relaxed; a statistic.
         self.wakes.load(Ordering::Relaxed)
     }
 }
 
-impl Drop for WakeSlot {
+impl Drop for WakeTarget {
     fn drop(&mut self) {
         // ordering: Relaxed; `&mut self` means every other user is gone
         // (the ring's `Arc` synchronised with them).
@@ -109,9 +109,9 @@ impl Drop for WakeSlot {
     }
 }
 
-impl fmt::Debug for WakeSlot {
+impl fmt::Debug for WakeTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WakeSlot")
+        f.debug_struct("WakeTarget")
             .field(
                 "registered",
                 &!self.target.load(Ordering::Relaxed).is_null(),
