@@ -7,11 +7,13 @@
 //! A second ring of `Copy` items checks `pop_slice`.
 #![allow(dead_code)]
 
-use std::cell::Cell;
 use std::collections::VecDeque;
-use std::rc::Rc;
+
+#[path = "tracked_item.rs"]
+mod tracked_item;
 
 use handoff::{mpsc, PopError, PushError};
+use tracked_item::{alive, Item};
 
 /// One step of a test case.
 #[derive(Clone, Copy, Debug)]
@@ -59,48 +61,6 @@ impl Op {
         }
     }
 }
-
-thread_local! {
-    static ALIVE: Cell<i64> = const { Cell::new(0) };
-}
-
-fn alive() -> i64 {
-    ALIVE.with(Cell::get)
-}
-
-/// An item whose drops are counted; a second drop of one is caught.
-#[derive(Debug)]
-struct Item {
-    id: u32,
-    _payload: Box<u32>,
-    dropped: Rc<Cell<bool>>,
-}
-
-impl Item {
-    fn new(id: u32) -> Self {
-        ALIVE.with(|a| a.set(a.get() + 1));
-        Self {
-            id,
-            _payload: Box::new(id),
-            dropped: Rc::new(Cell::new(false)),
-        }
-    }
-}
-
-impl Drop for Item {
-    fn drop(&mut self) {
-        assert!(
-            !self.dropped.replace(true),
-            "item {} dropped twice",
-            self.id
-        );
-        ALIVE.with(|a| a.set(a.get() - 1));
-    }
-}
-
-// SAFETY: the drivers are single-threaded; `Item` is `Send` only to meet
-// `channel`'s bound, and its `Rc` never leaves the thread.
-unsafe impl Send for Item {}
 
 /// Runs `ops` on rings of `capacity`, panicking at the first difference
 /// from the model.
