@@ -454,6 +454,19 @@ impl std::os::fd::AsRawFd for Parker {
     }
 }
 
+impl Unparker {
+    /// Whether this wakes `parker`.
+    ///
+    /// ```
+    /// use handoff::park::Parker;
+    /// let (a, b) = (Parker::new(), Parker::new());
+    /// assert!(!a.unparker().wakes(&b));
+    /// ```
+    pub fn wakes(&self, parker: &Parker) -> bool {
+        Arc::ptr_eq(&self.inner, &parker.inner)
+    }
+}
+
 impl fmt::Debug for Parker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.inner.fmt(f)

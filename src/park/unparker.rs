@@ -5,7 +5,6 @@ use core::fmt;
 
 use crossbeam_utils::CachePadded;
 
-use super::Parker;
 use crate::loom::{Arc, AtomicU64, AtomicWaker, Ordering};
 use crate::sys::{barrier, EventFd, Futex};
 
@@ -20,7 +19,7 @@ pub(super) const PARKED_TASK: u32 = 3;
 /// Announced: about to sleep in an event loop on the eventfd.
 pub(super) const PARKED_FD: u32 = 4;
 
-/// What a [`Parker`] and its [`Unparker`]s share.
+/// What a [`Parker`](super::Parker) and its [`Unparker`]s share.
 pub(crate) struct Inner {
     /// `EMPTY`, `NOTIFIED` or one of the `PARKED_*` values.
     ///
@@ -34,7 +33,7 @@ pub(crate) struct Inner {
     /// The task to wake when `state` is `PARKED_TASK`.
     pub(super) waker: AtomicWaker,
     /// The descriptor to make readable when `state` is `PARKED_FD`; `Some`
-    /// exactly for parkers made by [`Parker::with_fd`].
+    /// exactly for parkers made by [`Parker::with_fd`](super::Parker::with_fd).
     pub(super) fd: Option<EventFd>,
     /// How many times the waiter went to sleep. Written only by the waiter.
     pub(super) sleeps: AtomicU64,
@@ -103,7 +102,7 @@ impl Inner {
     }
 }
 
-/// The waking end of a [`Parker`]: `Clone`, `Send` and `Sync`, held by
+/// The waking end of a [`Parker`](super::Parker): `Clone`, `Send` and `Sync`, held by
 /// whoever may have work for the waiter. Rings hold one once registered.
 ///
 /// ```
@@ -149,17 +148,6 @@ impl Unparker {
         if self.inner.is_parked() {
             self.inner.wake(None);
         }
-    }
-
-    /// Whether this wakes `parker`.
-    ///
-    /// ```
-    /// use handoff::park::Parker;
-    /// let (a, b) = (Parker::new(), Parker::new());
-    /// assert!(!a.unparker().wakes(&b));
-    /// ```
-    pub fn wakes(&self, parker: &Parker) -> bool {
-        Arc::ptr_eq(&self.inner, &parker.inner)
     }
 }
 

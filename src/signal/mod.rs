@@ -81,4 +81,44 @@ mod table;
 pub use action::{Action, Actions, Iter, UserAction};
 pub use key::{Key, Raised, StaleKey};
 pub use signals::Signals;
-pub use table::{table, SignalTable};
+pub use table::SignalTable;
+
+use crate::loom::Arc;
+use crate::CapacityError;
+use table::Shared;
+
+/// Makes a signal table of `entries` entries: the [`SignalTable`] that claims,
+/// signals and retires requests (clone it for every thread that does), and
+/// the [`Signals`] a worker takes the raised actions from.
+///
+/// # Errors
+///
+/// [`CapacityError::Zero`] for no entries, [`CapacityError::TooLarge`] beyond
+/// `u32::MAX` entries or when the memory cannot be had.
+///
+/// # Panics
+///
+/// If the process has made 2^64 − 1 tables already (a table a nanosecond
+/// for 584 years): table ids are never reused, so that a dead table's
+/// key can never alias a live table's request.
+///
+/// ```
+/// use handoff::signal::{self, Action, Raised};
+///
+/// let (table, mut signals) = signal::table(16)?;
+/// let key = table.claim().expect("a free entry");
+/// assert_eq!(table.raise(key, Action::Dup), Raised::Delivered);
+/// let (t, actions) = signals.pop().unwrap();
+/// assert_eq!(t, key);
+/// assert!(actions.contains(Action::Dup));
+/// # Ok::<(), handoff::CapacityError>(())
+/// ```
+pub fn table(entries: usize) -> Result<(SignalTable, Signals), CapacityError> {
+    let (shared, taken) = Shared::new(entries)?;
+    let shared = Arc::new(shared);
+    let signals = Signals {
+        shared: Arc::clone(&shared),
+        taken,
+    };
+    Ok((SignalTable { shared }, signals))
+}

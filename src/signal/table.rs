@@ -2,7 +2,6 @@
 
 use core::fmt;
 
-use super::signals::Signals;
 use super::{Action, Actions, Key, Raised, StaleKey};
 use crate::loom::{spin_loop, Arc, AtomicU64, AtomicUsize, Ordering};
 use crate::{mpsc, CapacityError, PushError};
@@ -25,71 +24,6 @@ const MAX_ENTRIES: usize = u32::MAX as usize;
 
 fn generation(word: u64) -> u64 {
     word >> GEN_SHIFT
-}
-
-/// Makes a signal table of `entries` entries: the [`SignalTable`] that claims,
-/// signals and retires requests (clone it for every thread that does), and
-/// the [`Signals`] a worker takes the raised actions from.
-///
-/// # Errors
-///
-/// [`CapacityError::Zero`] for no entries, [`CapacityError::TooLarge`] beyond
-/// `u32::MAX` entries or when the memory cannot be had.
-///
-/// # Panics
-///
-/// If the process has made 2^64 − 1 tables already (a table a nanosecond
-/// for 584 years): table ids are never reused, so that a dead table's
-/// key can never alias a live table's request.
-///
-/// ```
-/// use handoff::signal::{self, Action, Raised};
-///
-/// let (table, mut signals) = signal::table(16)?;
-/// let key = table.claim().expect("a free entry");
-/// assert_eq!(table.raise(key, Action::Dup), Raised::Delivered);
-/// let (t, actions) = signals.pop().unwrap();
-/// assert_eq!(t, key);
-/// assert!(actions.contains(Action::Dup));
-/// # Ok::<(), handoff::CapacityError>(())
-/// ```
-pub fn table(entries: usize) -> Result<(SignalTable, Signals), CapacityError> {
-    if entries == 0 {
-        return Err(CapacityError::Zero);
-    }
-    if entries > MAX_ENTRIES {
-        return Err(CapacityError::TooLarge { requested: entries });
-    }
-    // The queue holds each entry at most once (the QUEUED bit), so a queue
-    // of `entries` can never be full.
-    let (queue, taken) = mpsc::try_channel(entries)?;
-    let mut words = Vec::new();
-    let mut free = Vec::new();
-    let free_words = entries.div_ceil(64);
-    if words.try_reserve_exact(entries).is_err() || free.try_reserve_exact(free_words).is_err() {
-        return Err(CapacityError::TooLarge { requested: entries });
-    }
-    words.extend((0..entries).map(|_| AtomicU64::new(0)));
-    free.extend((0..free_words).map(|w| {
-        let in_word = (entries - w * 64).min(64);
-        AtomicU64::new(if in_word == 64 {
-            u64::MAX
-        } else {
-            (1 << in_word) - 1
-        })
-    }));
-    let shared = Arc::new(Shared {
-        id: next_table_id(),
-        words: words.into_boxed_slice(),
-        free: free.into_boxed_slice(),
-        hint: AtomicUsize::new(0),
-        queue,
-    });
-    let signals = Signals {
-        shared: Arc::clone(&shared),
-        taken,
-    };
-    Ok((SignalTable { shared }, signals))
 }
 
 /// A number no other table of this process has, for its keys: 64 bits,
@@ -131,6 +65,44 @@ pub(super) struct Shared {
 }
 
 impl Shared {
+    /// A table of `entries` entries, all free, and the consumer of its
+    /// queue of signalled entries (for its [`Signals`](super::Signals)).
+    pub(super) fn new(entries: usize) -> Result<(Self, mpsc::Consumer<u32>), CapacityError> {
+        if entries == 0 {
+            return Err(CapacityError::Zero);
+        }
+        if entries > MAX_ENTRIES {
+            return Err(CapacityError::TooLarge { requested: entries });
+        }
+        // The queue holds each entry at most once (the QUEUED bit), so a queue
+        // of `entries` can never be full.
+        let (queue, taken) = mpsc::try_channel(entries)?;
+        let mut words = Vec::new();
+        let mut free = Vec::new();
+        let free_words = entries.div_ceil(64);
+        if words.try_reserve_exact(entries).is_err() || free.try_reserve_exact(free_words).is_err()
+        {
+            return Err(CapacityError::TooLarge { requested: entries });
+        }
+        words.extend((0..entries).map(|_| AtomicU64::new(0)));
+        free.extend((0..free_words).map(|w| {
+            let in_word = (entries - w * 64).min(64);
+            AtomicU64::new(if in_word == 64 {
+                u64::MAX
+            } else {
+                (1 << in_word) - 1
+            })
+        }));
+        let shared = Shared {
+            id: next_table_id(),
+            words: words.into_boxed_slice(),
+            free: free.into_boxed_slice(),
+            hint: AtomicUsize::new(0),
+            queue,
+        };
+        Ok((shared, taken))
+    }
+
     /// The entry a key names, if it is one of this table's.
     pub(super) fn word(&self, key: Key) -> Option<&AtomicU64> {
         if key.table != self.id {

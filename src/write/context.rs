@@ -13,7 +13,7 @@ use std::io::{self, Write};
 
 use crossbeam_utils::CachePadded;
 
-use super::holder::{Holding, Inner, Queued};
+use super::holder::{Inner, Queued};
 use super::{Status, SubmitError, WriteConfig, WriteStats};
 use crate::loom::Ordering::{Acquire, Relaxed, Release};
 use crate::loom::{AtomicU64, AtomicUsize, UnsafeCell};
@@ -31,9 +31,6 @@ const DIRTY: usize = 2;
 const WANT_WRITABLE: usize = 4;
 /// An I/O error closed the context. Never cleared.
 const CLOSED: usize = 8;
-
-/// How many frames one `write_vectored` call offers at most.
-pub(super) const MAX_IOV: usize = 256;
 
 /// A connection's write side, shared by every thread that has replies for it.
 ///
@@ -392,7 +389,10 @@ impl<W: Write, F: AsRef<[u8]> + Send> WriteContext<W, F> {
             let flushed = self.own.inner.with_mut(|inner| {
                 // SAFETY: we set `HELD` and have not cleared it: `inner` is
                 // ours alone (field invariant).
-                unsafe { &mut *inner }.flush(self)
+                let inner = unsafe { &mut *inner };
+                let flushed = inner.flush(|bytes| self.unpend(bytes));
+                self.report(inner.stats);
+                flushed
             });
             match flushed {
                 Ok(drained) => {
@@ -432,7 +432,7 @@ impl<W: Write, F: AsRef<[u8]> + Send> WriteContext<W, F> {
     }
 
     /// Closes the context with `err`. The caller holds it, and lets go here.
-    pub(super) fn close(&self, err: io::Error) {
+    fn close(&self, err: io::Error) {
         // SAFETY: we hold the context and `CLOSED` is not set yet, so nobody
         // reads `error` and nobody else writes it (field invariant).
         self.error.with_mut(|cell| unsafe {
@@ -554,14 +554,14 @@ impl<W: Write, F: AsRef<[u8]> + Send> WriteContext<W, F> {
 
 impl<W, F> WriteContext<W, F> {
     /// Takes `bytes` written (or retired) off the pending count.
-    pub(super) fn unpend(&self, bytes: usize) {
+    fn unpend(&self, bytes: usize) {
         // ordering: Relaxed; a byte count, on whose strength no memory is
         // read.
         self.hot.pending.fetch_sub(bytes, Relaxed);
     }
 
     /// Publishes the holder's statistics for [`stats`](Self::stats).
-    pub(super) fn report(&self, stats: WriteStats) {
+    fn report(&self, stats: WriteStats) {
         let s = stats;
         for (cell, value) in
             self.own
@@ -618,6 +618,17 @@ impl<W, F> WriteContext<W, F> {
             writes,
             would_blocks,
         }
+    }
+}
+
+/// Closes the context if the writer (or a frame's `as_ref`) panics while a
+/// thread holds it, so that it is not held forever.
+struct Holding<'a, W: Write, F: AsRef<[u8]> + Send>(&'a WriteContext<W, F>);
+
+impl<W: Write, F: AsRef<[u8]> + Send> Drop for Holding<'_, W, F> {
+    fn drop(&mut self) {
+        self.0
+            .close(io::Error::other("the writer panicked while writing"));
     }
 }
 

@@ -5,8 +5,10 @@
 use std::collections::VecDeque;
 use std::io::{self, IoSlice, Write};
 
-use super::context::{WriteContext, MAX_IOV};
 use super::WriteStats;
+
+/// How many frames one `write_vectored` call offers at most.
+const MAX_IOV: usize = 256;
 use crate::mpsc;
 
 pub(super) struct Inner<W, F> {
@@ -37,26 +39,15 @@ impl<F: AsRef<[u8]>> Queued<F> {
     }
 }
 
-/// Closes the context if the writer (or a frame's `as_ref`) panics while a
-/// thread holds it, so that it is not held forever.
-pub(super) struct Holding<'a, W: Write, F: AsRef<[u8]> + Send>(pub(super) &'a WriteContext<W, F>);
-
-impl<W: Write, F: AsRef<[u8]> + Send> Drop for Holding<'_, W, F> {
-    fn drop(&mut self) {
-        self.0
-            .close(io::Error::other("the writer panicked while writing"));
-    }
-}
-
 impl<W: Write, F: AsRef<[u8]>> Inner<W, F> {
     /// Writes the batch and the queue until both are empty or the writer
     /// refuses. `Ok(true)` when nothing is left; `Ok(false)` when the queue
     /// stops at a push still under way (that push's submitter writes it and
     /// what follows it: it will see the context idle or `DIRTY`).
-    pub(super) fn flush(&mut self, ctx: &WriteContext<W, F>) -> io::Result<bool>
-    where
-        F: Send,
-    {
+    ///
+    /// `unpend` takes written (or retired) bytes off the context's pending
+    /// count as they go; the caller publishes `stats` afterwards.
+    pub(super) fn flush(&mut self, unpend: impl Fn(usize)) -> io::Result<bool> {
         let result = loop {
             while self.batch.len() < MAX_IOV {
                 match self.queue.pop() {
@@ -68,7 +59,7 @@ impl<W: Write, F: AsRef<[u8]>> Inner<W, F> {
             // that a write of zero bytes means the writer is stuck.
             let retired = self.advance(0);
             if retired != 0 {
-                ctx.unpend(retired);
+                unpend(retired);
             }
             if self.batch.is_empty() {
                 // Not empty but nothing to pop: a push is under way.
@@ -87,7 +78,7 @@ impl<W: Write, F: AsRef<[u8]>> Inner<W, F> {
                 Ok(0) => break Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => {
                     let done = self.advance(n);
-                    ctx.unpend(done);
+                    unpend(done);
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 Err(err) => {
@@ -98,7 +89,6 @@ impl<W: Write, F: AsRef<[u8]>> Inner<W, F> {
                 }
             }
         };
-        ctx.report(self.stats);
         result
     }
 
