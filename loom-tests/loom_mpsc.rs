@@ -155,3 +155,46 @@ fn drain_stops_at_a_pending_slot() {
         assert!(matches!(rx.try_pop(), Err(PopError::Closed)));
     });
 }
+
+/// A weak producer upgrading while the last producer drops: it gets a
+/// producer only if the ring was still open, and then its item reaches the
+/// consumer before the consumer sees the ring closed; otherwise it gets
+/// `None`. Either way the consumer's "closed" is final and loses nothing.
+#[test]
+fn weak_upgrade_races_the_last_drop() {
+    model(|| {
+        let (tx, mut rx) = mpsc::channel::<Item>(2);
+        let weak = tx.downgrade();
+        let upgrader = thread::spawn(move || match weak.upgrade() {
+            Some(tx) => {
+                push_spinning(&tx, 2);
+                true
+            }
+            None => false,
+        });
+        let last = thread::spawn(move || push_spinning(&tx, 1));
+        let mut got = pop_until_closed(&mut rx);
+        last.join().unwrap();
+        let upgraded = upgrader.join().unwrap();
+        got.sort_unstable();
+        if upgraded {
+            assert_eq!(got, [1, 2]);
+        } else {
+            assert_eq!(got, [1]);
+        }
+    });
+}
+
+/// `close` racing a push: the push is refused (its value handed back) or
+/// its item reaches the consumer, which drains until the producer is gone.
+#[test]
+fn explicit_close_races_a_push() {
+    model(|| {
+        let (tx, mut rx) = mpsc::channel::<Item>(2);
+        let producer = thread::spawn(move || tx.push(Arc::new(7)).is_ok());
+        rx.close();
+        let got = pop_until_closed(&mut rx);
+        let accepted = producer.join().unwrap();
+        assert_eq!(got, if accepted { vec![7] } else { vec![] });
+    });
+}

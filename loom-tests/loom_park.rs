@@ -10,7 +10,7 @@
 
 use handoff::park::{Parker, SpinPolicy};
 use handoff::signal::{self, Action, Actions, Raised};
-use handoff::{mpsc, spsc, PopError, PushError};
+use handoff::{mpsc, spsc, PopTimeoutError, PushError};
 use loom::sync::atomic::{AtomicBool, Ordering};
 use loom::sync::Arc;
 use loom::thread;
@@ -165,7 +165,7 @@ fn mpsc_producers_wait_for_space() {
     let mut model = loom::model::Builder::new();
     model.preemption_bound = Some(2);
     model.check(|| {
-        let (mut tx, mut rx) = mpsc::channel::<Item>(1);
+        let (tx, mut rx) = mpsc::channel::<Item>(1);
         tx.set_spin_policy(SpinPolicy::SLEEP_AT_ONCE);
         rx.set_spin_policy(SpinPolicy::SLEEP_AT_ONCE);
         let tx2 = tx.clone();
@@ -184,7 +184,7 @@ fn mpsc_producers_wait_for_space() {
 #[test]
 fn mpsc_close_wakes_sleeping_producer() {
     loom::model(|| {
-        let (mut tx, rx) = mpsc::channel::<Item>(1);
+        let (tx, rx) = mpsc::channel::<Item>(1);
         tx.set_spin_policy(SpinPolicy::SLEEP_AT_ONCE);
         tx.push(Arc::new(1)).unwrap();
         let consumer = thread::spawn(move || drop(rx));
@@ -207,7 +207,7 @@ fn pop_timeout_retries_lose_nothing() {
         let v = loop {
             match rx.pop_timeout(std::time::Duration::from_secs(1)) {
                 Ok(v) => break v,
-                Err(PopError::Empty) => thread::yield_now(),
+                Err(PopTimeoutError::Timeout) => thread::yield_now(),
                 Err(e) => panic!("{e}"),
             }
         };

@@ -166,6 +166,9 @@
 compile_error!("handoff supports 64-bit targets only: its ring positions must not wrap");
 
 mod error;
+#[cfg(feature = "futures")]
+#[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
+pub mod futures;
 mod loom;
 pub mod mpsc;
 mod panic;
@@ -179,7 +182,7 @@ mod testing;
 pub mod worker;
 pub mod write;
 
-pub use error::{CapacityError, PopError, PushError};
+pub use error::{CapacityError, Closed, PopError, PopTimeoutError, PushError, PushTimeoutError};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

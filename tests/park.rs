@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use common::{block_on, scaled, CountingWaker, Drops, Tracked};
 use handoff::park::{Parker, RegisterError, SpinPolicy};
-use handoff::{mpsc, spsc, PopError, PushError};
+use handoff::{mpsc, spsc, PopError, PopTimeoutError, PushError, PushTimeoutError};
 #[cfg(target_os = "linux")]
 use park_driver::EventLoop;
 
@@ -51,7 +51,7 @@ fn one_parker_on_many_rings_gets_every_item() {
     let (tx, mut mpsc_rx) = mpsc::channel::<Tracked>(4);
     mpsc_rx.register(&parker.unparker()).unwrap();
     for p in 3..5u64 {
-        let mut tx = tx.clone();
+        let tx = tx.clone();
         let drops = drops.clone();
         threads.push(thread::spawn(move || {
             tx.set_spin_policy(SpinPolicy::SLEEP_AT_ONCE);
@@ -121,7 +121,7 @@ fn mpsc_blocking_many_producers() {
     rx.set_spin_policy(SpinPolicy::SLEEP_AT_ONCE);
     let producers: Vec<_> = (0..3u64)
         .map(|p| {
-            let mut tx = tx.clone();
+            let tx = tx.clone();
             let drops = drops.clone();
             thread::spawn(move || {
                 tx.set_spin_policy(SpinPolicy::SLEEP_AT_ONCE);
@@ -162,20 +162,26 @@ fn timeouts_expire() {
 
     let (mut tx, mut rx) = spsc::channel::<u8>(1);
     let t = Instant::now();
-    assert_eq!(rx.pop_timeout(timeout), Err(PopError::Empty));
+    assert_eq!(rx.pop_timeout(timeout), Err(PopTimeoutError::Timeout));
     assert_timed_out(t, timeout);
     tx.push(1).unwrap();
     let t = Instant::now();
-    assert_eq!(tx.push_timeout(2, timeout), Err(PushError::Full(2)));
+    assert_eq!(
+        tx.push_timeout(2, timeout),
+        Err(PushTimeoutError::Timeout(2))
+    );
     assert_timed_out(t, timeout);
 
     let (tx, mut rx) = mpsc::channel::<u8>(1);
     let t = Instant::now();
-    assert_eq!(rx.pop_timeout(timeout), Err(PopError::Empty));
+    assert_eq!(rx.pop_timeout(timeout), Err(PopTimeoutError::Timeout));
     assert_timed_out(t, timeout);
     tx.push(1).unwrap();
     let t = Instant::now();
-    assert_eq!(tx.push_timeout(2, timeout), Err(PushError::Full(2)));
+    assert_eq!(
+        tx.push_timeout(2, timeout),
+        Err(PushTimeoutError::Timeout(2))
+    );
     assert_timed_out(t, timeout);
 
     let mut parker = Parker::new();
@@ -240,7 +246,7 @@ fn consumer_drop_wakes_every_sleeping_producer() {
     tx.push(drops.item(0)).unwrap();
     let blocked: Vec<_> = (1..=3u64)
         .map(|id| {
-            let mut tx = tx.clone();
+            let tx = tx.clone();
             let item = drops.item(id);
             thread::spawn(move || {
                 tx.set_spin_policy(SpinPolicy::SLEEP_AT_ONCE);

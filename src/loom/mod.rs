@@ -22,6 +22,8 @@
 //!   make them `Sync`;
 //! - the worker's statistics (`worker::reply::StatsCell`): `Relaxed`
 //!   counters read for reporting;
+//! - the `mpsc` producer's spin policy (`park::PolicyCell`): a tuning knob
+//!   read with `Relaxed`;
 //! - `sys::barrier`'s mode and hand-over words: process-wide settings,
 //!   final before any ring exists (loom models the barrier itself as a
 //!   SeqCst fence).

@@ -1,19 +1,18 @@
-//! Waiting on the ring: blocking, timed and async pushes and pops, built on
-//! the [`park`](crate::park) protocol.
+//! Waiting on the ring: blocking, timed and deadline pushes and pops, built
+//! on the [`park`](crate::park) protocol (the async and poll-based ones are
+//! in `poll`).
 //!
 //! The consumer makes its own [`Parker`](crate::park::Parker) the first time
 //! it waits (or wakes one given to [`Consumer::register`]); producers wait
 //! together on the ring's wait list, all woken by a pop that frees a slot.
 
-use core::future::Future;
-use std::future::poll_fn;
 use std::time::{Duration, Instant};
 
 use super::{Consumer, Producer};
 use crate::park::{
-    push_attempt, timed_pop, ParkStats, RegisterError, SpinPolicy, Unparker, WaitList, WakeStats,
+    push_attempt, timed_pop, timed_push, ParkStats, RegisterError, SpinPolicy, Unparker, WakeStats,
 };
-use crate::{PopError, PushError};
+use crate::{PopError, PopTimeoutError, PushError, PushTimeoutError};
 
 impl<T> Consumer<T> {
     /// Makes pushes to this ring (and the last producer's `Drop`) wake
@@ -70,58 +69,54 @@ impl<T> Consumer<T> {
     }
 
     /// Like [`pop_blocking`](Self::pop_blocking), but gives up after
-    /// `timeout`: [`PopError::Empty`] if there is still nothing then (also
-    /// when a push is under way), [`PopError::Closed`] once the ring is empty
-    /// and every producer is gone.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use handoff::{mpsc, PopError};
-    ///
-    /// let (tx, mut rx) = mpsc::channel::<u8>(1);
-    /// assert_eq!(rx.pop_timeout(Duration::from_millis(1)), Err(PopError::Empty));
-    /// drop(tx);
-    /// assert_eq!(rx.pop_timeout(Duration::from_secs(60)), Err(PopError::Closed));
-    /// ```
-    #[track_caller]
-    pub fn pop_timeout(&mut self, timeout: Duration) -> Result<T, PopError> {
-        let mut parker = self.own.take(&self.shared.rx_wake);
-        let got = parker.wait_timeout(timeout, || self.pop_or_closed());
-        self.own.put(parker);
-        timed_pop(got)
-    }
-
-    /// Pops the oldest item, waiting asynchronously while there is none;
-    /// `None` once the ring is empty and every producer is gone.
-    ///
-    /// Cancel-safe: an item leaves the ring only in the poll that returns it.
+    /// `timeout`: [`PopTimeoutError::Timeout`] if there is still nothing
+    /// then (also when a push is under way: its item will be there for a
+    /// later pop), [`PopTimeoutError::Closed`] once the ring is empty and
+    /// every producer is gone.
     ///
     /// # Panics
     ///
     /// As [`pop_blocking`](Self::pop_blocking).
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    /// #     loop {
-    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-    /// #         std::thread::yield_now();
-    /// #     }
-    /// # }
-    /// let (tx, mut rx) = handoff::mpsc::channel(2);
-    /// tx.push(1).unwrap();
+    /// use std::time::Duration;
+    /// use handoff::{mpsc, PopTimeoutError};
+    ///
+    /// let (tx, mut rx) = mpsc::channel::<u8>(1);
+    /// assert_eq!(rx.pop_timeout(Duration::from_millis(1)), Err(PopTimeoutError::Timeout));
     /// drop(tx);
-    /// assert_eq!(block_on(rx.pop_async()), Some(1));
-    /// assert_eq!(block_on(rx.pop_async()), None);
+    /// assert_eq!(rx.pop_timeout(Duration::from_secs(60)), Err(PopTimeoutError::Closed));
     /// ```
-    pub fn pop_async(&mut self) -> impl Future<Output = Option<T>> + '_ {
-        poll_fn(move |cx| {
-            let mut parker = self.own.take(&self.shared.rx_wake);
-            let got = parker.poll_wait(cx, || self.pop_or_closed());
-            self.own.put(parker);
-            got
-        })
+    #[track_caller]
+    pub fn pop_timeout(&mut self, timeout: Duration) -> Result<T, PopTimeoutError> {
+        match Instant::now().checked_add(timeout) {
+            Some(deadline) => self.pop_deadline(deadline),
+            None => self.pop_blocking().ok_or(PopTimeoutError::Closed),
+        }
+    }
+
+    /// Like [`pop_timeout`](Self::pop_timeout), but gives up at `deadline`.
+    ///
+    /// # Panics
+    ///
+    /// As [`pop_blocking`](Self::pop_blocking).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use handoff::{mpsc, PopTimeoutError};
+    ///
+    /// let (tx, mut rx) = mpsc::channel(1);
+    /// let deadline = Instant::now() + Duration::from_millis(5);
+    /// tx.push(1).unwrap();
+    /// assert_eq!(rx.pop_deadline(deadline), Ok(1));
+    /// assert_eq!(rx.pop_deadline(deadline), Err(PopTimeoutError::Timeout));
+    /// ```
+    #[track_caller]
+    pub fn pop_deadline(&mut self, deadline: Instant) -> Result<T, PopTimeoutError> {
+        let mut parker = self.own.take(&self.shared.rx_wake);
+        let got = parker.wait_deadline(deadline, || self.pop_or_closed());
+        self.own.put(parker);
+        timed_pop(got)
     }
 
     /// Sets how long this consumer's blocking pops spin and yield before
@@ -174,7 +169,7 @@ impl<T> Consumer<T> {
 
     /// `Some(Some(item))`, `Some(None)` when empty and closed, `None`
     /// otherwise (empty, or a push under way, which will wake us).
-    fn pop_or_closed(&mut self) -> Option<Option<T>> {
+    pub(super) fn pop_or_closed(&mut self) -> Option<Option<T>> {
         match self.try_pop() {
             Ok(v) => Some(Some(v)),
             Err(PopError::Closed) => Some(None),
@@ -202,78 +197,69 @@ impl<T> Producer<T> {
     pub fn push_blocking(&self, value: T) -> Result<(), PushError<T>> {
         let mut value = Some(value);
         let space = &self.shared.space;
-        let done = space.wait_until(self.policy, None, || self.push_or_closed(&mut value));
+        let done = space.wait_until(self.spin_policy(), None, || self.push_or_closed(&mut value));
         done.expect("an untimed wait ends with a result")
     }
 
     /// Like [`push_blocking`](Self::push_blocking), but gives up after
-    /// `timeout`, handing the value back in [`PushError::Full`].
+    /// `timeout`, handing the value back in [`PushTimeoutError::Timeout`]
+    /// (or [`PushTimeoutError::Closed`] if the consumer goes away).
     ///
     /// ```
     /// use std::time::Duration;
-    /// use handoff::{mpsc, PushError};
+    /// use handoff::{mpsc, PushTimeoutError};
     ///
     /// let (tx, _rx) = mpsc::channel(1);
     /// tx.push(1).unwrap();
-    /// assert_eq!(tx.push_timeout(2, Duration::from_millis(1)), Err(PushError::Full(2)));
+    /// assert_eq!(tx.push_timeout(2, Duration::from_millis(1)), Err(PushTimeoutError::Timeout(2)));
     /// ```
-    pub fn push_timeout(&self, value: T, timeout: Duration) -> Result<(), PushError<T>> {
-        let Some(deadline) = Instant::now().checked_add(timeout) else {
-            return self.push_blocking(value);
-        };
-        let mut value = Some(value);
-        let space = &self.shared.space;
-        match space.wait_until(self.policy, Some(deadline), || {
-            self.push_or_closed(&mut value)
-        }) {
-            Some(done) => done,
-            None => Err(PushError::Full(value.take().expect("an unpushed value"))),
+    pub fn push_timeout(&self, value: T, timeout: Duration) -> Result<(), PushTimeoutError<T>> {
+        match Instant::now().checked_add(timeout) {
+            Some(deadline) => self.push_deadline(value, deadline),
+            None => self
+                .push_blocking(value)
+                .map_err(|e| PushTimeoutError::Closed(e.into_inner())),
         }
     }
 
-    /// Pushes `value`, waiting asynchronously while the ring is full. Fails
-    /// only with [`PushError::Closed`].
-    ///
-    /// The value is pushed only in the poll that returns `Ready(Ok(()))`, so
-    /// a dropped future never pushed it (and drops it); dropping it also
-    /// takes it off the ring's wait list.
+    /// Like [`push_timeout`](Self::push_timeout), but gives up at
+    /// `deadline`.
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    /// #     loop {
-    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-    /// #         std::thread::yield_now();
-    /// #     }
-    /// # }
-    /// let (tx, mut rx) = handoff::mpsc::channel(1);
-    /// block_on(tx.push_async(7)).unwrap();
-    /// assert_eq!(rx.pop(), Some(7));
+    /// use std::time::{Duration, Instant};
+    /// use handoff::{mpsc, PushTimeoutError};
+    ///
+    /// let (tx, mut rx) = mpsc::channel(1);
+    /// let deadline = Instant::now() + Duration::from_millis(5);
+    /// assert_eq!(tx.push_deadline(1, deadline), Ok(()));
+    /// assert_eq!(tx.push_deadline(2, deadline), Err(PushTimeoutError::Timeout(2)));
+    /// assert_eq!(rx.pop(), Some(1));
     /// ```
-    pub fn push_async(&self, value: T) -> impl Future<Output = Result<(), PushError<T>>> + '_ {
+    pub fn push_deadline(&self, value: T, deadline: Instant) -> Result<(), PushTimeoutError<T>> {
         let mut value = Some(value);
-        let mut waiter = Waiter {
-            list: &self.shared.space,
-            counted: false,
-        };
-        poll_fn(move |cx| {
-            let Waiter { list, counted } = &mut waiter;
-            list.poll_wait(cx, counted, || self.push_or_closed(&mut value))
-        })
+        let got = self
+            .shared
+            .space
+            .wait_until(self.spin_policy(), Some(deadline), || {
+                self.push_or_closed(&mut value)
+            });
+        timed_push(got, &mut value)
     }
 
     /// Sets how long this handle's blocking pushes spin and yield before
     /// sleeping. Clones made from it afterwards inherit it.
     ///
+    /// Takes `&self`, as the pushes do: a producer shared by reference can
+    /// be tuned too.
+    ///
     /// ```
     /// use handoff::park::SpinPolicy;
-    /// let (mut tx, _rx) = handoff::mpsc::channel::<u8>(1);
+    /// let (tx, _rx) = handoff::mpsc::channel::<u8>(1);
     /// tx.set_spin_policy(SpinPolicy::SLEEP_AT_ONCE);
     /// assert_eq!(tx.clone().spin_policy(), SpinPolicy::SLEEP_AT_ONCE);
     /// ```
-    pub fn set_spin_policy(&mut self, policy: SpinPolicy) {
-        self.policy = policy;
+    pub fn set_spin_policy(&self, policy: SpinPolicy) {
+        self.policy.set(policy);
     }
 
     /// The spin policy of this handle's blocking pushes.
@@ -283,7 +269,7 @@ impl<T> Producer<T> {
     /// assert_eq!(tx.spin_policy(), handoff::park::SpinPolicy::default());
     /// ```
     pub fn spin_policy(&self) -> SpinPolicy {
-        self.policy
+        self.policy.get()
     }
 
     /// Items pushed so far (by every producer) and wake-ups they cost the
@@ -299,20 +285,7 @@ impl<T> Producer<T> {
     }
 
     /// One attempt of a blocking push (see [`push_attempt`]).
-    fn push_or_closed(&self, value: &mut Option<T>) -> Option<Result<(), PushError<T>>> {
+    pub(super) fn push_or_closed(&self, value: &mut Option<T>) -> Option<Result<(), PushError<T>>> {
         push_attempt(value, |v| self.push(v))
-    }
-}
-
-/// An async producer's place on the wait list, given up when its future
-/// completes or is dropped.
-struct Waiter<'a> {
-    list: &'a WaitList,
-    counted: bool,
-}
-
-impl Drop for Waiter<'_> {
-    fn drop(&mut self) {
-        self.list.leave(&mut self.counted);
     }
 }

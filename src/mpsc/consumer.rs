@@ -246,13 +246,67 @@ impl<T> Consumer<T> {
     }
 }
 
+impl<T> Consumer<T> {
+    /// Closes the ring for pushes: every later push fails with
+    /// [`PushError::Closed`](crate::PushError::Closed) (handing the value
+    /// back), and producers waiting for room wake to see it. What is in the
+    /// ring stays there to be popped, and so does whatever a push that was
+    /// already under way puts in: pop until [`is_closed`](Self::is_closed)
+    /// says every producer is gone (they typically drop once their pushes
+    /// fail), and nothing is lost.
+    ///
+    /// ```
+    /// use handoff::{mpsc, PushError};
+    ///
+    /// let (tx, mut rx) = mpsc::channel(4);
+    /// tx.push(1).unwrap();
+    /// rx.close();
+    /// assert!(tx.is_closed());
+    /// assert_eq!(tx.push(2), Err(PushError::Closed(2)));
+    /// assert_eq!(rx.pop(), Some(1)); // still drains
+    /// drop(tx);
+    /// assert_eq!(rx.pop_blocking(), None);
+    /// ```
+    pub fn close(&mut self) {
+        self.close_for_pushes();
+    }
+
+    fn close_for_pushes(&self) {
+        // ordering: Release pairs with `Producer::is_closed`'s Acquire.
+        self.shared.closed.store(true, Release);
+        // Producers asleep on a full ring wake to see it closed.
+        self.shared.space.notify();
+    }
+
+    /// The oldest item, without popping it, if it is written (`None` if the
+    /// ring is empty or the next item is still being written).
+    ///
+    /// ```
+    /// let (tx, mut rx) = handoff::mpsc::channel(2);
+    /// assert_eq!(rx.peek(), None);
+    /// tx.push("a").unwrap();
+    /// assert_eq!(rx.peek(), Some(&"a"));
+    /// assert_eq!(rx.pop(), Some("a"));
+    /// ```
+    pub fn peek(&self) -> Option<&T> {
+        let head = self.head;
+        let slot = self.ring.slot(head);
+        // ordering: Acquire pairs with the producer's Release store of the
+        // stamp, which follows its write of the value.
+        if slot.stamp.load(Acquire) != head.wrapping_add(1) {
+            return None;
+        }
+        // SAFETY: the stamp says the value for `head` is written; only this
+        // consumer reads or takes it, and it cannot take it while the
+        // returned reference borrows `self`.
+        Some(slot.value.with(|p| unsafe { (*p).assume_init_ref() }))
+    }
+}
+
 impl<T> Drop for Consumer<T> {
     fn drop(&mut self) {
         self.publish();
-        // ordering: Release pairs with `Producer::is_closed`'s Acquire.
-        self.shared.consumer_gone.store(true, Release);
-        // Producers asleep on a full ring wake to see it closed.
-        self.shared.space.notify();
+        self.close_for_pushes();
     }
 }
 
@@ -274,6 +328,7 @@ impl<T> fmt::Debug for Consumer<T> {
 /// assert_eq!(drain.next(), Some(1));
 /// assert_eq!(drain.next(), None);
 /// ```
+#[must_use = "a Drain pops only as it is iterated"]
 pub struct Drain<'a, T> {
     consumer: &'a mut Consumer<T>,
     /// Items still allowed.

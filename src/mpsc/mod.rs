@@ -90,12 +90,13 @@
 
 mod blocking;
 mod consumer;
+mod poll;
 mod producer;
 
 pub use consumer::{Consumer, Drain};
-pub use producer::Producer;
 #[cfg(all(test, not(loom)))]
 pub(crate) use producer::Stalled;
+pub use producer::{Producer, WeakProducer};
 
 use core::fmt;
 use core::ptr::NonNull;
@@ -133,6 +134,7 @@ use crate::{PopError, PushError};
 /// let _ = handoff::mpsc::channel::<u8>(0);
 /// ```
 #[track_caller]
+#[must_use = "a ring does nothing until its halves are used"]
 pub fn channel<T: Send>(capacity: usize) -> (Producer<T>, Consumer<T>) {
     match try_channel(capacity) {
         Ok(halves) => halves,
@@ -166,8 +168,8 @@ struct Shared<T> {
     head: CachePadded<AtomicUsize>,
     /// Live `Producer` handles. `0` means closed: no push will ever start.
     producers: AtomicUsize,
-    /// Set once by the consumer's `Drop`.
-    consumer_gone: AtomicBool,
+    /// Set once the consumer refuses pushes: by its `close` or its `Drop`.
+    closed: AtomicBool,
     /// The consumer's parker (its own, or one given to `register`): woken
     /// by pushes and by the last producer's `Drop`.
     rx_wake: WakeTarget,
@@ -197,7 +199,7 @@ impl<T> Shared<T> {
             tail: CachePadded::new(AtomicUsize::new(0)),
             head: CachePadded::new(AtomicUsize::new(0)),
             producers: AtomicUsize::new(1),
-            consumer_gone: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
             rx_wake: WakeTarget::new(),
             space: WaitList::new(),
             slots,

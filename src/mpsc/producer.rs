@@ -6,7 +6,7 @@ use core::mem::MaybeUninit;
 use super::{Ring, Shared};
 use crate::loom::Ordering::{Acquire, Relaxed, Release};
 use crate::loom::{Arc, Backoff};
-use crate::park::SpinPolicy;
+use crate::park::{PolicyCell, SpinPolicy};
 use crate::PushError;
 
 /// The writing half of an [`mpsc`](crate::mpsc) ring: `Clone + Send + Sync`.
@@ -23,13 +23,22 @@ pub struct Producer<T> {
     pub(super) shared: Arc<Shared<T>>,
     ring: Ring<T>,
     /// How this handle's blocking pushes spin before sleeping.
-    pub(super) policy: SpinPolicy,
+    pub(super) policy: PolicyCell,
+    /// The item the `Sink` impl holds while the ring is full. Touched only
+    /// through `Pin<&mut Self>`, never through `&self`, so `Sync` stays
+    /// sound.
+    #[cfg(feature = "futures")]
+    pub(crate) sink_item: Option<T>,
 }
 
 // SAFETY: a producer moves `T` values into the ring from whatever thread it
 // is on, so `T: Send` is needed and enough; its raw slot pointer is kept
 // alive by its `Arc`.
 unsafe impl<T: Send> Send for Producer<T> {}
+
+// The `Sink` impl moves its held item in and out freely; nothing is ever
+// pinned inside a producer.
+impl<T> Unpin for Producer<T> {}
 
 // SAFETY: every `&self` method is safe to call concurrently: slots are
 // claimed by compare-and-swap on the tail, so no two producers write the
@@ -42,7 +51,9 @@ impl<T> Producer<T> {
         Self {
             shared,
             ring,
-            policy: SpinPolicy::default(),
+            policy: PolicyCell::new(SpinPolicy::default()),
+            #[cfg(feature = "futures")]
+            sink_item: None,
         }
     }
 
@@ -78,7 +89,7 @@ impl<T> Producer<T> {
         // ordering: Relaxed; no memory is read on the strength of the flag,
         // and an item pushed while the consumer drops is dropped with the
         // ring.
-        if self.shared.consumer_gone.load(Relaxed) {
+        if self.shared.closed.load(Relaxed) {
             return Err(PushError::Closed(value));
         }
         let ring = &self.ring;
@@ -179,8 +190,9 @@ impl<T> Producer<T> {
         self.ring.capacity
     }
 
-    /// Whether the [`Consumer`](crate::mpsc::Consumer) is gone, so that every
-    /// push fails with [`PushError::Closed`].
+    /// Whether the [`Consumer`](crate::mpsc::Consumer) is gone or
+    /// [`close`](crate::mpsc::Consumer::close)d the ring, so that every push
+    /// fails with [`PushError::Closed`].
     ///
     /// ```
     /// let (tx, rx) = handoff::mpsc::channel::<u8>(4);
@@ -188,8 +200,9 @@ impl<T> Producer<T> {
     /// assert!(tx.is_closed());
     /// ```
     pub fn is_closed(&self) -> bool {
-        // ordering: Acquire pairs with the consumer's Release in its `Drop`.
-        self.shared.consumer_gone.load(Acquire)
+        // ordering: Acquire pairs with the consumer's Release in its `close`
+        // or `Drop`.
+        self.shared.closed.load(Acquire)
     }
 }
 
@@ -198,8 +211,8 @@ impl<T> Clone for Producer<T> {
         // ordering: Relaxed, as for `Arc::clone`: a new handle can only come
         // from a live one, so the count is not 0 and nothing waits on it.
         self.shared.producers.fetch_add(1, Relaxed);
-        let mut clone = Self::new(Arc::clone(&self.shared));
-        clone.policy = self.policy;
+        let clone = Self::new(Arc::clone(&self.shared));
+        clone.policy.set(self.policy.get());
         clone
     }
 }
@@ -285,5 +298,96 @@ impl<T> Stalled<T> {
             .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
         slot.stamp.store(self.pos.wrapping_add(1), Release);
         self.producer.shared.rx_wake.notify();
+    }
+}
+
+/// A producer that does not keep the ring open: made by
+/// [`Producer::downgrade`], it can [`upgrade`](Self::upgrade) to a
+/// [`Producer`] while at least one producer lives (as `Weak` does for
+/// `Arc`, and tokio's and flume's weak senders). The consumer's
+/// [`is_closed`](crate::mpsc::Consumer::is_closed) ignores weak handles.
+///
+/// ```
+/// let (tx, mut rx) = handoff::mpsc::channel::<u8>(2);
+/// let weak = tx.downgrade();
+/// weak.upgrade().expect("a producer lives").push(1).unwrap();
+/// drop(tx);
+/// assert!(weak.upgrade().is_none()); // the last producer is gone
+/// assert_eq!(rx.pop(), Some(1));
+/// assert!(rx.is_closed());
+/// ```
+pub struct WeakProducer<T> {
+    shared: Arc<Shared<T>>,
+}
+
+// SAFETY: a weak producer touches only the ring's producer count (an
+// atomic) and its `Arc`; what it upgrades to is a `Producer`, `Send` and
+// `Sync` for `T: Send`.
+unsafe impl<T: Send> Send for WeakProducer<T> {}
+
+// SAFETY: as above; every method takes `&self` and is safe to call
+// concurrently.
+unsafe impl<T: Send> Sync for WeakProducer<T> {}
+
+impl<T> Producer<T> {
+    /// A [`WeakProducer`] of this ring, which does not keep it open.
+    ///
+    /// ```
+    /// let (tx, rx) = handoff::mpsc::channel::<u8>(1);
+    /// let weak = tx.downgrade();
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// assert!(weak.upgrade().is_none());
+    /// ```
+    #[must_use = "a weak producer that is never upgraded does nothing"]
+    pub fn downgrade(&self) -> WeakProducer<T> {
+        WeakProducer {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<T> WeakProducer<T> {
+    /// A [`Producer`] again, if any producer still lives (the ring is not
+    /// closed for the consumer); `None` once the last one is gone, for good.
+    ///
+    /// ```
+    /// let (tx, _rx) = handoff::mpsc::channel::<u8>(1);
+    /// let weak = tx.downgrade();
+    /// assert!(weak.upgrade().is_some());
+    /// ```
+    pub fn upgrade(&self) -> Option<Producer<T>> {
+        // ordering: Relaxed; like `Arc`'s upgrade, it needs only the
+        // atomicity of the read-modify-write: a count that reached 0 never
+        // grows again, so the consumer's Acquire reading 0 stays right.
+        let mut live = self.shared.producers.load(Relaxed);
+        loop {
+            if live == 0 {
+                return None;
+            }
+            // ordering: Relaxed, as above.
+            match self
+                .shared
+                .producers
+                .compare_exchange_weak(live, live + 1, Relaxed, Relaxed)
+            {
+                Ok(_) => return Some(Producer::new(Arc::clone(&self.shared))),
+                Err(now) => live = now,
+            }
+        }
+    }
+}
+
+impl<T> Clone for WeakProducer<T> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<T> fmt::Debug for WeakProducer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakProducer").finish_non_exhaustive()
     }
 }

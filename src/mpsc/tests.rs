@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::channel;
 use crate::testing::returns;
-use crate::{PopError, PushError};
+use crate::{PopError, PopTimeoutError, PushError, PushTimeoutError};
 
 #[test]
 fn a_full_ring_whose_oldest_slot_is_claimed_but_unpublished_is_full() {
@@ -22,7 +22,7 @@ fn a_full_ring_whose_oldest_slot_is_claimed_but_unpublished_is_full() {
         let tx3 = tx.clone();
         assert_eq!(
             returns(move || tx3.push_timeout(98, Duration::from_millis(20))),
-            Err(PushError::Full(98))
+            Err(PushTimeoutError::Timeout(98))
         );
         // The consumer sees an item coming, not an empty ring.
         assert_eq!(rx.try_pop(), Err(PopError::Pending));
@@ -54,7 +54,7 @@ fn a_stalled_claim_holds_up_only_the_consumer() {
     // timeout is the caller's).
     assert_eq!(
         rx.pop_timeout(Duration::from_millis(10)),
-        Err(PopError::Empty)
+        Err(PopTimeoutError::Timeout)
     );
     stalled.publish(1);
     assert_eq!(rx.drain(10).collect::<Vec<_>>(), [1, 2, 3, 4, 5, 6, 7]);

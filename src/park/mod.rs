@@ -109,9 +109,10 @@ mod waitlist;
 
 use core::fmt;
 
-pub(crate) use attempt::{push_attempt, timed_pop};
+pub(crate) use attempt::{push_attempt, timed_pop, timed_push};
 pub(crate) use own::OwnParker;
 pub use parker::{ParkStats, Parker};
+pub(crate) use policy::PolicyCell;
 pub use policy::SpinPolicy;
 pub(crate) use target::WakeTarget;
 pub use unparker::Unparker;

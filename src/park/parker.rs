@@ -86,6 +86,7 @@ impl Parker {
     /// let parker = handoff::park::Parker::new();
     /// assert_eq!(parker.stats().sleeps, 0);
     /// ```
+    #[must_use]
     pub fn new() -> Self {
         Self {
             inner: Arc::new(Inner::new(None)),
@@ -432,6 +433,7 @@ impl Parker {
 }
 
 #[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
 impl std::os::fd::AsFd for Parker {
     /// The eventfd of a parker made by [`Parker::with_fd`].
     ///
@@ -447,6 +449,7 @@ impl std::os::fd::AsFd for Parker {
 }
 
 #[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
 impl std::os::fd::AsRawFd for Parker {
     /// See [`AsFd`](std::os::fd::AsFd): panics for a parker without one.
     fn as_raw_fd(&self) -> std::os::fd::RawFd {

@@ -162,3 +162,40 @@ pub(crate) fn time_left(deadline: Option<Instant>) -> Option<Option<Duration>> {
         },
     }
 }
+
+/// A [`SpinPolicy`] that handles shared by reference can change: the `mpsc`
+/// producer's, whose pushes (and so its setter) take `&self`.
+///
+/// Plain `std` atomics even under loom (see `crate::loom`'s list): a tuning
+/// knob, read with `Relaxed`; a reader racing a writer may see one field
+/// old and one new, which is still a valid policy.
+#[derive(Debug)]
+pub(crate) struct PolicyCell {
+    spin_steps: core::sync::atomic::AtomicU32,
+    yield_steps: core::sync::atomic::AtomicU32,
+}
+
+impl PolicyCell {
+    pub(crate) fn new(policy: SpinPolicy) -> Self {
+        Self {
+            spin_steps: policy.spin_steps.into(),
+            yield_steps: policy.yield_steps.into(),
+        }
+    }
+
+    pub(crate) fn get(&self) -> SpinPolicy {
+        use core::sync::atomic::Ordering::Relaxed;
+        // ordering: Relaxed; see the type's docs.
+        SpinPolicy::new(
+            self.spin_steps.load(Relaxed),
+            self.yield_steps.load(Relaxed),
+        )
+    }
+
+    pub(crate) fn set(&self, policy: SpinPolicy) {
+        use core::sync::atomic::Ordering::Relaxed;
+        // ordering: Relaxed; see the type's docs.
+        self.spin_steps.store(policy.spin_steps, Relaxed);
+        self.yield_steps.store(policy.yield_steps, Relaxed);
+    }
+}

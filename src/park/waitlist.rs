@@ -31,9 +31,9 @@ const THREADS: usize = TASK - 1;
 
 pub(crate) struct WaitList {
     /// How many waiters are announced: threads (counted in units of
-    /// `THREAD`) between their announcement and their leaving, tasks (in
-    /// units of `TASK`) from their first `Pending` until their future
-    /// completes or drops. Read on every notify: on its own line.
+    /// `THREAD`) between their announcement and their leaving, and tasks (in
+    /// units of `TASK`) whose wakers are on `tasks` (the task half changes
+    /// only under `tasks`' lock). Read on every notify: on its own line.
     ///
     /// Invariant: fewer than `TASK` threads and `TASK` tasks wait at once
     /// (2^32 each on 64-bit targets, 2^16 on 32-bit ones).
@@ -96,7 +96,14 @@ impl WaitList {
             // comes after its unlock (were it the other way round, our read
             // would happen before the increment it read), and the waker is
             // in the list. The mutex orders it; the count can be Relaxed.
-            let tasks = core::mem::take(&mut *self.tasks.lock().unwrap_or_else(|e| e.into_inner()));
+            let tasks = {
+                let mut list = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
+                let tasks = core::mem::take(&mut *list);
+                // ordering: Relaxed; under the lock that counted them.
+                self.waiting
+                    .fetch_sub(tasks.len() * TASK, Ordering::Relaxed);
+                tasks
+            };
             wake_each(tasks);
         }
     }
@@ -152,40 +159,36 @@ impl WaitList {
         }
     }
 
-    /// One poll of a task waiting for `ready`. `counted` says whether the
-    /// task is counted in `waiting`; it stays counted while it returns
-    /// `Pending`, and the caller calls [`leave`](Self::leave) if it gives up.
+    /// One poll of a task waiting for `ready`: `Ready` with its value, or
+    /// `Pending` with the task's waker on the list (once, however often it
+    /// polls), to be woken by the next notify. Stateless: a task that stops
+    /// polling leaves at most a stale waker behind, which the next wake-up
+    /// takes (and wakes, spuriously).
     pub(crate) fn poll_wait<R>(
         &self,
         cx: &mut Context<'_>,
-        counted: &mut bool,
         mut ready: impl FnMut() -> Option<R>,
     ) -> Poll<R> {
         if let Some(r) = ready() {
-            self.leave(counted);
             return Poll::Ready(r);
         }
         {
             let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
             if !tasks.iter().any(|w| w.will_wake(cx.waker())) {
                 tasks.push(cx.waker().clone());
+                // Counted while its waker is on the list; `wake_all` takes
+                // the count off with the wakers, under the same lock.
+                // ordering: Relaxed; the heavy barrier below orders it
+                // before the re-check, as for threads, and the lock orders
+                // the waker pushed above before a notifier that reads this
+                // count (see `wake_all`).
+                let before = self.waiting.fetch_add(TASK, Ordering::Relaxed);
+                debug_assert!(before < usize::MAX - TASK, "too many waiting tasks");
             }
-        }
-        if !*counted {
-            // ordering: Relaxed; the heavy barrier orders it before the
-            // re-check, as for threads, and the lock orders the waker pushed
-            // above before a notifier that reads this count (see
-            // `wake_all`).
-            let before = self.waiting.fetch_add(TASK, Ordering::Relaxed);
-            debug_assert!(before < usize::MAX - TASK, "too many waiting tasks");
-            *counted = true;
         }
         let reached = barrier::heavy();
         match ready() {
-            Some(r) => {
-                self.leave(counted);
-                Poll::Ready(r)
-            }
+            Some(r) => Poll::Ready(r),
             None => {
                 if !reached {
                     // A wake-up may be lost (see `sys::barrier`): be polled
@@ -194,14 +197,6 @@ impl WaitList {
                 }
                 Poll::Pending
             }
-        }
-    }
-
-    /// Un-counts a task that stops waiting.
-    pub(crate) fn leave(&self, counted: &mut bool) {
-        if core::mem::take(counted) {
-            // ordering: Relaxed; as for threads.
-            self.waiting.fetch_sub(TASK, Ordering::Relaxed);
         }
     }
 }

@@ -1,19 +1,18 @@
-//! Waiting on the ring: blocking, timed and async pushes and pops, built on
-//! the [`park`](crate::park) protocol.
+//! Waiting on the ring: blocking, timed and deadline pushes and pops, built
+//! on the [`park`](crate::park) protocol (the async and poll-based ones are
+//! in `poll`).
 //!
 //! Each half makes its own [`Parker`](crate::park::Parker) the first time it
 //! waits. A push wakes the consumer's parker and a pop the producer's, with
 //! no system call unless that side really sleeps.
 
-use core::future::Future;
-use std::future::poll_fn;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::{Consumer, Producer};
 use crate::park::{
-    push_attempt, timed_pop, ParkStats, RegisterError, SpinPolicy, Unparker, WakeStats,
+    push_attempt, timed_pop, timed_push, ParkStats, RegisterError, SpinPolicy, Unparker, WakeStats,
 };
-use crate::{PopError, PushError};
+use crate::{PopTimeoutError, PushError, PushTimeoutError};
 
 impl<T> Consumer<T> {
     /// Makes pushes to this ring (and the producer's `Drop`) wake `unparker`'s
@@ -68,60 +67,53 @@ impl<T> Consumer<T> {
     }
 
     /// Like [`pop_blocking`](Self::pop_blocking), but gives up after
-    /// `timeout`: [`PopError::Empty`] if the ring is still empty then,
-    /// [`PopError::Closed`] once it is empty and the producer is gone.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use handoff::{spsc, PopError};
-    ///
-    /// let (tx, mut rx) = spsc::channel::<u8>(1);
-    /// assert_eq!(rx.pop_timeout(Duration::from_millis(1)), Err(PopError::Empty));
-    /// drop(tx);
-    /// assert_eq!(rx.pop_timeout(Duration::from_secs(60)), Err(PopError::Closed));
-    /// ```
-    #[track_caller]
-    pub fn pop_timeout(&mut self, timeout: Duration) -> Result<T, PopError> {
-        let mut parker = self.own.take(&self.ring.shared.rx_wake);
-        let got = parker.wait_timeout(timeout, || self.pop_or_closed());
-        self.own.put(parker);
-        timed_pop(got)
-    }
-
-    /// Pops the oldest item, waiting asynchronously while the ring is empty;
-    /// `None` once it is empty and the producer is gone.
-    ///
-    /// Cancel-safe: an item leaves the ring only in the poll that returns it,
-    /// so dropping the future (in a `select!`, on a timeout) loses nothing.
+    /// `timeout`: [`PopTimeoutError::Timeout`] if the ring is still empty
+    /// then, [`PopTimeoutError::Closed`] once it is empty and the producer
+    /// is gone.
     ///
     /// # Panics
     ///
     /// As [`pop_blocking`](Self::pop_blocking).
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    /// #     loop {
-    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-    /// #         std::thread::yield_now();
-    /// #     }
-    /// # }
-    /// let (mut tx, mut rx) = handoff::spsc::channel(2);
-    /// tx.push("hi").unwrap();
+    /// use std::time::Duration;
+    /// use handoff::{spsc, PopTimeoutError};
+    ///
+    /// let (tx, mut rx) = spsc::channel::<u8>(1);
+    /// assert_eq!(rx.pop_timeout(Duration::from_millis(1)), Err(PopTimeoutError::Timeout));
     /// drop(tx);
-    /// block_on(async {
-    ///     assert_eq!(rx.pop_async().await, Some("hi"));
-    ///     assert_eq!(rx.pop_async().await, None);
-    /// });
+    /// assert_eq!(rx.pop_timeout(Duration::from_secs(60)), Err(PopTimeoutError::Closed));
     /// ```
-    pub fn pop_async(&mut self) -> impl Future<Output = Option<T>> + '_ {
-        poll_fn(move |cx| {
-            let mut parker = self.own.take(&self.ring.shared.rx_wake);
-            let got = parker.poll_wait(cx, || self.pop_or_closed());
-            self.own.put(parker);
-            got
-        })
+    #[track_caller]
+    pub fn pop_timeout(&mut self, timeout: Duration) -> Result<T, PopTimeoutError> {
+        match Instant::now().checked_add(timeout) {
+            Some(deadline) => self.pop_deadline(deadline),
+            None => self.pop_blocking().ok_or(PopTimeoutError::Closed),
+        }
+    }
+
+    /// Like [`pop_timeout`](Self::pop_timeout), but gives up at `deadline`.
+    ///
+    /// # Panics
+    ///
+    /// As [`pop_blocking`](Self::pop_blocking).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use handoff::{spsc, PopTimeoutError};
+    ///
+    /// let (mut tx, mut rx) = spsc::channel(1);
+    /// let deadline = Instant::now() + Duration::from_millis(5);
+    /// tx.push(1).unwrap();
+    /// assert_eq!(rx.pop_deadline(deadline), Ok(1));
+    /// assert_eq!(rx.pop_deadline(deadline), Err(PopTimeoutError::Timeout));
+    /// ```
+    #[track_caller]
+    pub fn pop_deadline(&mut self, deadline: Instant) -> Result<T, PopTimeoutError> {
+        let mut parker = self.own.take(&self.ring.shared.rx_wake);
+        let got = parker.wait_deadline(deadline, || self.pop_or_closed());
+        self.own.put(parker);
+        timed_pop(got)
     }
 
     /// Sets how long this consumer's blocking pops spin and yield before
@@ -174,7 +166,7 @@ impl<T> Consumer<T> {
 
     /// `Some(Some(item))`, `Some(None)` when empty and closed, `None` when
     /// empty and open: what a waiter waits for.
-    fn pop_or_closed(&mut self) -> Option<Option<T>> {
+    pub(super) fn pop_or_closed(&mut self) -> Option<Option<T>> {
         if let Some(v) = self.pop() {
             return Some(Some(v));
         }
@@ -207,57 +199,49 @@ impl<T> Producer<T> {
     }
 
     /// Like [`push_blocking`](Self::push_blocking), but gives up after
-    /// `timeout`, handing the value back in [`PushError::Full`].
+    /// `timeout`, handing the value back in [`PushTimeoutError::Timeout`]
+    /// (or [`PushTimeoutError::Closed`] if the consumer goes away).
     ///
     /// ```
     /// use std::time::Duration;
-    /// use handoff::{spsc, PushError};
+    /// use handoff::{spsc, PushTimeoutError};
     ///
     /// let (mut tx, _rx) = spsc::channel(1);
     /// tx.push(1).unwrap();
-    /// assert_eq!(tx.push_timeout(2, Duration::from_millis(1)), Err(PushError::Full(2)));
+    /// assert_eq!(tx.push_timeout(2, Duration::from_millis(1)), Err(PushTimeoutError::Timeout(2)));
     /// ```
-    pub fn push_timeout(&mut self, value: T, timeout: Duration) -> Result<(), PushError<T>> {
-        let mut parker = self.own.take(&self.ring.shared.tx_wake);
-        let mut value = Some(value);
-        let done = parker.wait_timeout(timeout, || self.push_or_closed(&mut value));
-        self.own.put(parker);
-        match done {
-            Some(done) => done,
-            None => Err(PushError::Full(value.take().expect("an unpushed value"))),
+    pub fn push_timeout(&mut self, value: T, timeout: Duration) -> Result<(), PushTimeoutError<T>> {
+        match Instant::now().checked_add(timeout) {
+            Some(deadline) => self.push_deadline(value, deadline),
+            None => self
+                .push_blocking(value)
+                .map_err(|e| PushTimeoutError::Closed(e.into_inner())),
         }
     }
 
-    /// Pushes `value`, waiting asynchronously while the ring is full. Fails
-    /// only with [`PushError::Closed`].
-    ///
-    /// Cancel-safe in the sense that matters: the value is pushed only in
-    /// the poll that returns `Ready(Ok(()))`, so a dropped future never
-    /// pushed it (and drops it). To keep the value when a `select!` drops
-    /// the future, keep the future (or push with
-    /// [`push`](Self::push) once [`free_len`](Self::free_len) is non-zero).
+    /// Like [`push_timeout`](Self::push_timeout), but gives up at
+    /// `deadline`.
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     let mut f = std::pin::pin!(f);
-    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    /// #     loop {
-    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-    /// #         std::thread::yield_now();
-    /// #     }
-    /// # }
-    /// let (mut tx, mut rx) = handoff::spsc::channel(1);
-    /// block_on(tx.push_async(7)).unwrap();
-    /// assert_eq!(rx.pop(), Some(7));
+    /// use std::time::{Duration, Instant};
+    /// use handoff::{spsc, PushTimeoutError};
+    ///
+    /// let (mut tx, mut rx) = spsc::channel(1);
+    /// let deadline = Instant::now() + Duration::from_millis(5);
+    /// assert_eq!(tx.push_deadline(1, deadline), Ok(()));
+    /// assert_eq!(tx.push_deadline(2, deadline), Err(PushTimeoutError::Timeout(2)));
+    /// assert_eq!(rx.pop(), Some(1));
     /// ```
-    pub fn push_async(&mut self, value: T) -> impl Future<Output = Result<(), PushError<T>>> + '_ {
+    pub fn push_deadline(
+        &mut self,
+        value: T,
+        deadline: Instant,
+    ) -> Result<(), PushTimeoutError<T>> {
+        let mut parker = self.own.take(&self.ring.shared.tx_wake);
         let mut value = Some(value);
-        poll_fn(move |cx| {
-            let mut parker = self.own.take(&self.ring.shared.tx_wake);
-            let done = parker.poll_wait(cx, || self.push_or_closed(&mut value));
-            self.own.put(parker);
-            done
-        })
+        let got = parker.wait_deadline(deadline, || self.push_or_closed(&mut value));
+        self.own.put(parker);
+        timed_push(got, &mut value)
     }
 
     /// Sets how long this producer's blocking pushes spin and yield before
@@ -307,7 +291,10 @@ impl<T> Producer<T> {
     }
 
     /// One attempt of a blocking push (see [`push_attempt`]).
-    fn push_or_closed(&mut self, value: &mut Option<T>) -> Option<Result<(), PushError<T>>> {
+    pub(super) fn push_or_closed(
+        &mut self,
+        value: &mut Option<T>,
+    ) -> Option<Result<(), PushError<T>>> {
         push_attempt(value, |v| self.push(v))
     }
 }

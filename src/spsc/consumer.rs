@@ -302,14 +302,45 @@ impl<T> Consumer<T> {
     }
 }
 
+impl<T> Consumer<T> {
+    /// Closes the ring for pushes: every later push fails with
+    /// [`PushError::Closed`](crate::PushError::Closed) (handing the value
+    /// back), and a producer waiting for room wakes to see it. What is in
+    /// the ring stays there to be popped, and so does whatever a push that
+    /// was already under way puts in: pop until
+    /// [`is_closed`](Self::is_closed) says the producer is gone, and nothing
+    /// is lost.
+    ///
+    /// ```
+    /// use handoff::{spsc, PushError};
+    ///
+    /// let (mut tx, mut rx) = spsc::channel(4);
+    /// tx.push(1).unwrap();
+    /// rx.close();
+    /// assert!(tx.is_closed());
+    /// assert_eq!(tx.push(2), Err(PushError::Closed(2)));
+    /// assert_eq!(rx.pop(), Some(1)); // still drains
+    /// drop(tx);
+    /// assert_eq!(rx.pop_blocking(), None);
+    /// ```
+    pub fn close(&mut self) {
+        self.close_for_pushes();
+    }
+
+    fn close_for_pushes(&self) {
+        // ordering: Release orders the head store of our last pop before
+        // the flag, for a producer that reads it with Acquire.
+        self.ring.shared.closed.store(true, Release);
+        // A producer asleep on a full ring wakes to see it closed.
+        self.ring.shared.tx_wake.notify();
+    }
+}
+
 impl<T> Drop for Consumer<T> {
     fn drop(&mut self) {
         // A leaked `Drain` can leave `head` ahead of the published head.
         self.publish();
-        // ordering: Release orders the head store above before the flag.
-        self.ring.shared.consumer_gone.store(true, Release);
-        // A producer asleep on a full ring wakes to see it closed.
-        self.ring.shared.tx_wake.notify();
+        self.close_for_pushes();
     }
 }
 
@@ -336,6 +367,7 @@ impl<T> fmt::Debug for Consumer<T> {
 /// drop(drain);
 /// assert_eq!(rx.pop(), Some(2));
 /// ```
+#[must_use = "a Drain pops only as it is iterated"]
 pub struct Drain<'a, T> {
     consumer: &'a mut Consumer<T>,
     /// Items still to yield; all are published (`head + left <= cached_tail`).

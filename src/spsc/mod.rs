@@ -53,9 +53,11 @@
 
 mod blocking;
 mod consumer;
+mod poll;
 mod producer;
 
 pub use consumer::{Consumer, Drain};
+pub use poll::Permit;
 pub use producer::Producer;
 
 use core::fmt;
@@ -90,6 +92,7 @@ use crate::CapacityError;
 /// let _ = handoff::spsc::channel::<u8>(0);
 /// ```
 #[track_caller]
+#[must_use = "a ring does nothing until its halves are used"]
 pub fn channel<T: Send>(capacity: usize) -> (Producer<T>, Consumer<T>) {
     match try_channel(capacity) {
         Ok(halves) => halves,
@@ -127,8 +130,9 @@ struct Shared<T> {
     tail: CachePadded<AtomicUsize>,
     /// Set once by the producer's `Drop`, after its last tail store.
     producer_gone: AtomicBool,
-    /// Set once by the consumer's `Drop`, after its final head store.
-    consumer_gone: AtomicBool,
+    /// Set once the consumer refuses pushes: by its `close` or its `Drop`
+    /// (after its final head store).
+    closed: AtomicBool,
     /// The consumer's parker (its own, or one given to `register`): woken
     /// by pushes and by the producer's `Drop`.
     rx_wake: WakeTarget,
@@ -157,7 +161,7 @@ impl<T> Shared<T> {
             head: CachePadded::new(AtomicUsize::new(0)),
             tail: CachePadded::new(AtomicUsize::new(0)),
             producer_gone: AtomicBool::new(false),
-            consumer_gone: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
             rx_wake: WakeTarget::new(),
             tx_wake: WakeTarget::new(),
             slots,

@@ -239,8 +239,9 @@ impl<T> Producer<T> {
         self.ring.capacity
     }
 
-    /// Whether the [`Consumer`](crate::spsc::Consumer) has been dropped:
-    /// nothing pushed from now on will ever be read.
+    /// Whether the [`Consumer`](crate::spsc::Consumer) has been dropped or
+    /// has [`close`](crate::spsc::Consumer::close)d the ring: every push from
+    /// now on fails with [`PushError::Closed`].
     ///
     /// ```
     /// let (tx, rx) = handoff::spsc::channel::<u8>(1);
@@ -250,8 +251,9 @@ impl<T> Producer<T> {
     /// ```
     #[inline]
     pub fn is_closed(&self) -> bool {
-        // ordering: Acquire pairs with the consumer's Release in its `Drop`.
-        self.ring.shared.consumer_gone.load(Acquire)
+        // ordering: Acquire pairs with the consumer's Release in its `close`
+        // or `Drop`.
+        self.ring.shared.closed.load(Acquire)
     }
 
     /// `is_closed` for `push`, which only hands the value back on it.
@@ -260,7 +262,7 @@ impl<T> Producer<T> {
         // ordering: Relaxed; no memory is read on the strength of the flag, a
         // push racing the consumer's drop may go either way, and an item
         // pushed then is dropped with the ring.
-        self.ring.shared.consumer_gone.load(Relaxed)
+        self.ring.shared.closed.load(Relaxed)
     }
 
     /// Free slots by a given head: `capacity - (tail - head)`.

@@ -433,6 +433,7 @@ fn has_reply<Req, Rep>(
 }
 
 #[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
 impl<Req, Rep> std::os::fd::AsFd for Network<Req, Rep> {
     /// The eventfd this thread's replies make readable.
     ///

@@ -103,6 +103,10 @@ pub struct WriteContext<W, F = Vec<u8>> {
     /// after `CLOSED` was seen with `Acquire`. `None` until then.
     error: UnsafeCell<Option<std::sync::Arc<io::Error>>>,
     max_pending: usize,
+    /// Async submitters (`FrameSink`s) waiting for the context to have room:
+    /// woken when the holder writes, or the context closes.
+    #[cfg(feature = "futures")]
+    space: crate::park::WaitList,
 }
 
 /// The holder's part of a context.
@@ -187,6 +191,8 @@ impl<W: Write, F: AsRef<[u8]> + Send> WriteContext<W, F> {
             }),
             error: UnsafeCell::new(None),
             max_pending: config.max_pending_bytes,
+            #[cfg(feature = "futures")]
+            space: crate::park::WaitList::new(),
         })
     }
 
@@ -442,6 +448,9 @@ impl<W: Write, F: AsRef<[u8]> + Send> WriteContext<W, F> {
         // ordering: Release publishes the error to those that see `CLOSED`
         // with Acquire, and hands `inner` to `take_unsent`.
         self.hot.state.swap(CLOSED, Release);
+        // A waiting `FrameSink` wakes to see it closed.
+        #[cfg(feature = "futures")]
+        self.space.notify();
     }
 
     /// The refusal for a frame submitted after the context closed.
@@ -558,6 +567,20 @@ impl<W, F> WriteContext<W, F> {
         // ordering: Relaxed; a byte count, on whose strength no memory is
         // read.
         self.hot.pending.fetch_sub(bytes, Relaxed);
+        // Room for a waiting `FrameSink`.
+        #[cfg(feature = "futures")]
+        self.space.notify();
+    }
+
+    /// For `FrameSink`: `ready` until it returns `Some`, the task woken when
+    /// the holder writes something (or the context closes) in between.
+    #[cfg(feature = "futures")]
+    pub(crate) fn poll_space<R>(
+        &self,
+        cx: &mut core::task::Context<'_>,
+        ready: impl FnMut() -> Option<R>,
+    ) -> core::task::Poll<R> {
+        self.space.poll_wait(cx, ready)
     }
 
     /// Publishes the holder's statistics for [`stats`](Self::stats).
