@@ -110,7 +110,7 @@ impl<T> fmt::Display for PushError<T> {
     }
 }
 
-impl<T> std::error::Error for PushError<T> {}
+impl<T> core::error::Error for PushError<T> {}
 
 /// Why [`mpsc::Consumer::try_pop`](crate::mpsc::Consumer::try_pop) returned
 /// no item.

@@ -24,6 +24,21 @@
 //!     assert_eq!(got, [1, 2]);
 //! });
 //! ```
+//!
+//! In tokio (the README's example):
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use futures::StreamExt;
+//!
+//! let (tx, mut rx) = handoff::mpsc::channel::<u32>(64);
+//! tokio::spawn(async move { tx.push_async(7).await.unwrap() });
+//! while let Some(x) = rx.next().await {
+//!     assert_eq!(x, 7);
+//! }
+//! # }
+//! ```
 
 use core::pin::Pin;
 use core::task::{Context, Poll};

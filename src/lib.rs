@@ -140,9 +140,17 @@
 //!   most a second for that thread, then settles for fences. Rings and
 //!   parkers the child inherits are usable only if no other thread of the
 //!   parent was inside them at the fork, as with any shared memory.
-//! - **Platforms.** 64-bit targets only (a compile error elsewhere): ring
-//!   positions are `usize` counters that must never wrap around while a ring
-//!   lives, which 64 bits guarantee for centuries of pushes.
+//! - **Platforms.** 64- and 32-bit targets. Ring positions are `usize`
+//!   counters that wrap around (after 2^32 pushes on a 32-bit target,
+//!   minutes of traffic); every comparison of positions is wrap-safe, and
+//!   every slot's stamp is rewritten once a lap, so a stale one never
+//!   looks fresh (tested by starting rings just below the wrap). The one
+//!   bound: a ring's slot count is at most `isize::MAX / 2`.
+//! - **`no_std`.** Without the default `std` feature the crate is `no_std`
+//!   (it needs `alloc`): [`spsc`] and [`mpsc`] keep every non-blocking
+//!   operation and the batch APIs. Parking, signals, workers, write
+//!   contexts and the blocking and async operations need `std`. CI builds
+//!   it for `thumbv7em-none-eabihf`.
 //! - **Bad input** gets a clear error ([`CapacityError`]) or a documented
 //!   panic, never undefined behaviour.
 //!
@@ -158,12 +166,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(unsafe_op_in_unsafe_fn, missing_docs, missing_debug_implementations)]
 #![warn(clippy::undocumented_unsafe_blocks, rust_2018_idioms)]
+#![cfg_attr(not(feature = "std"), no_std)]
 
-// The rings tell a fresh slot from a stale one by comparing positions that
-// wrap at `usize::MAX`; with 64 bits no ring lives long enough to wrap (see
-// `spsc::Slot::stamp`), with 32 bits one could in minutes.
-#[cfg(not(target_pointer_width = "64"))]
-compile_error!("handoff supports 64-bit targets only: its ring positions must not wrap");
+extern crate alloc;
 
 mod error;
 #[cfg(feature = "futures")]
@@ -171,15 +176,26 @@ mod error;
 pub mod futures;
 mod loom;
 pub mod mpsc;
+#[cfg(feature = "std")]
 mod panic;
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub mod park;
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub mod signal;
 mod slot;
 pub mod spsc;
+#[cfg(feature = "std")]
 mod sys;
 #[cfg(all(test, not(loom)))]
 mod testing;
+mod wake;
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub mod worker;
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub mod write;
 
 pub use error::{CapacityError, Closed, PopError, PopTimeoutError, PushError, PushTimeoutError};

@@ -1,6 +1,8 @@
 //! The cell both rings are made of: a value and, beside it in the same
 //! cache line, a stamp that says whose the value is.
 
+use alloc::boxed::Box;
+use alloc::vec::Vec;
 use core::alloc::Layout;
 use core::mem::MaybeUninit;
 

@@ -32,6 +32,7 @@
 
 /// Whether the crate is being model-checked (built with `--cfg loom`), for
 /// the few defaults that differ (spinning is pointless under loom).
+#[cfg(feature = "std")]
 pub(crate) const MODEL_CHECKING: bool = cfg!(loom);
 
 #[cfg(loom)]
@@ -82,18 +83,27 @@ mod imp {
 
 #[cfg(not(loom))]
 mod imp {
+    pub(crate) use alloc::sync::Arc;
     /// Exponential spinning after a lost race (a failed compare-and-swap).
     pub(crate) use crossbeam_utils::Backoff;
-    pub(crate) use std::sync::atomic::{
-        AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
-    };
-    pub(crate) use std::sync::{Arc, Mutex};
+    // 64-bit atomics only where the target has them (not on the 32-bit
+    // embedded targets the rings also build for): only `std` code uses them.
+    #[cfg(all(feature = "std", target_has_atomic = "64"))]
+    pub(crate) use core::sync::atomic::AtomicU64;
+    pub(crate) use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    #[cfg(feature = "std")]
+    pub(crate) use core::sync::atomic::{AtomicPtr, AtomicU32};
+    #[cfg(feature = "std")]
+    pub(crate) use std::sync::Mutex;
+    #[cfg(feature = "std")]
     pub(crate) use std::thread::{yield_now, Builder as ThreadBuilder, JoinHandle};
 
     /// The `Waker` slot of a parked task.
+    #[cfg(feature = "std")]
     #[derive(Debug, Default)]
     pub(crate) struct AtomicWaker(atomic_waker::AtomicWaker);
 
+    #[cfg(feature = "std")]
     impl AtomicWaker {
         #[inline]
         pub(crate) fn register(&self, waker: &core::task::Waker) {
@@ -131,6 +141,7 @@ mod imp {
     }
 
     /// Called in a spin loop: a CPU spin hint.
+    #[cfg(feature = "std")]
     #[inline]
     pub(crate) fn spin_loop() {
         core::hint::spin_loop();

@@ -289,3 +289,15 @@ impl<T> Producer<T> {
         push_attempt(value, |v| self.push(v))
     }
 }
+
+impl<T> super::Shared<T> {
+    /// Items pushed so far and the wake-ups pushes issued.
+    fn wake_stats(&self) -> WakeStats {
+        WakeStats {
+            // ordering: Relaxed; a statistic (claims under way count; modulo
+            // 2^32 laps' worth on 32-bit targets).
+            messages: super::Ring::of(self).count(self.tail.load(crate::loom::Ordering::Relaxed)),
+            wakes: self.rx_wake.wakes(),
+        }
+    }
+}

@@ -6,7 +6,7 @@ use core::iter::FusedIterator;
 use super::{Ring, Shared};
 use crate::loom::Arc;
 use crate::loom::Ordering::{Acquire, Relaxed, Release};
-use crate::park::OwnParker;
+use crate::wake::OwnParker;
 use crate::PopError;
 
 /// The reading half of an [`mpsc`](crate::mpsc) ring.
@@ -26,6 +26,7 @@ pub struct Consumer<T> {
     /// a [`Drain`] and equals it otherwise.
     head: usize,
     /// The parker `pop_blocking` and friends sleep on.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
     pub(super) own: OwnParker,
 }
 
@@ -37,10 +38,12 @@ unsafe impl<T: Send> Send for Consumer<T> {}
 impl<T> Consumer<T> {
     pub(super) fn new(shared: Arc<Shared<T>>) -> Self {
         let ring = Ring::of(&shared);
+        // ordering: Relaxed; the ring is new, not shared yet.
+        let head = shared.head.load(Relaxed);
         Self {
             shared,
             ring,
-            head: 0,
+            head,
             own: OwnParker::default(),
         }
     }
@@ -203,6 +206,7 @@ impl<T> Consumer<T> {
     /// than for [`is_empty`](Self::is_empty) to turn false) sleeps through
     /// a producer stalled between claiming and publishing, and is woken by
     /// that producer's notify once it publishes.
+    #[cfg(feature = "std")]
     #[inline]
     pub(crate) fn is_ready(&self) -> bool {
         let head = self.head;

@@ -88,8 +88,10 @@
 //! producer pushed them. Once [`Consumer::is_closed`] is `true` (every
 //! producer gone), every pushed item is in the ring.
 
+#[cfg(feature = "std")]
 mod blocking;
 mod consumer;
+#[cfg(feature = "std")]
 mod poll;
 mod producer;
 
@@ -98,14 +100,15 @@ pub use consumer::{Consumer, Drain};
 pub(crate) use producer::Stalled;
 pub use producer::{Producer, WeakProducer};
 
+use alloc::boxed::Box;
 use core::fmt;
 use core::ptr::NonNull;
 
 use crossbeam_utils::CachePadded;
 
 use crate::loom::{Arc, AtomicBool, AtomicUsize, Ordering};
-use crate::park::{WaitList, WakeStats, WakeTarget};
 use crate::slot::{self, Slot};
+use crate::wake::{WaitList, WakeTarget};
 use crate::CapacityError;
 
 #[cfg(doc)]
@@ -152,7 +155,17 @@ pub fn channel<T: Send>(capacity: usize) -> (Producer<T>, Consumer<T>) {
 /// assert!(mpsc::try_channel::<u8>(usize::MAX).is_err());
 /// ```
 pub fn try_channel<T: Send>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), CapacityError> {
-    let shared = Arc::new(Shared::new(capacity)?);
+    channel_from(capacity, 0)
+}
+
+/// A ring whose positions start at lap `start_lap` instead of 0: the same
+/// ring, seen after that many laps. Tests start near `usize::MAX` to cross
+/// the wrap of positions that 32-bit targets reach in minutes.
+pub(crate) fn channel_from<T: Send>(
+    capacity: usize,
+    start_lap: usize,
+) -> Result<(Producer<T>, Consumer<T>), CapacityError> {
+    let shared = Arc::new(Shared::new(capacity, start_lap)?);
     let producer = Producer::new(Arc::clone(&shared));
     let consumer = Consumer::new(shared);
     Ok((producer, consumer))
@@ -189,15 +202,20 @@ struct Shared<T> {
 }
 
 impl<T> Shared<T> {
-    fn new(capacity: usize) -> Result<Self, CapacityError> {
-        let slots = slot::alloc(capacity, Some, |i| i)?;
+    fn new(capacity: usize, start_lap: usize) -> Result<Self, CapacityError> {
         // One more than the capacity, so that "holds `p`" (`p + 1`) and "free
         // for the next lap" (`p + one_lap`) differ even for capacity 1.
-        // `alloc` checked that `capacity` is far below `usize::MAX`.
-        let one_lap = (capacity + 1).next_power_of_two();
+        let one_lap = capacity
+            .checked_add(1)
+            .and_then(usize::checked_next_power_of_two)
+            .ok_or(CapacityError::TooLarge {
+                requested: capacity,
+            })?;
+        let start = start_lap.wrapping_mul(one_lap);
+        let slots = slot::alloc(capacity, Some, |i| start.wrapping_add(i))?;
         Ok(Self {
-            tail: CachePadded::new(AtomicUsize::new(0)),
-            head: CachePadded::new(AtomicUsize::new(0)),
+            tail: CachePadded::new(AtomicUsize::new(start)),
+            head: CachePadded::new(AtomicUsize::new(start)),
             producers: AtomicUsize::new(1),
             closed: AtomicBool::new(false),
             rx_wake: WakeTarget::new(),
@@ -205,17 +223,6 @@ impl<T> Shared<T> {
             slots,
             one_lap,
         })
-    }
-}
-
-impl<T> Shared<T> {
-    /// Items pushed so far and the wake-ups pushes issued.
-    fn wake_stats(&self) -> WakeStats {
-        WakeStats {
-            // ordering: Relaxed; a statistic (claims under way count).
-            messages: Ring::of(self).count(self.tail.load(Ordering::Relaxed)),
-            wakes: self.rx_wake.wakes(),
-        }
     }
 }
 
@@ -278,6 +285,7 @@ impl<T> Ring<T> {
 
     /// How many positions come before `pos`: the number of pushes that
     /// claimed a position below it.
+    #[cfg(feature = "std")]
     fn count(&self, pos: usize) -> u64 {
         let lap = pos / self.one_lap;
         let index = pos & (self.one_lap - 1);

@@ -6,7 +6,7 @@ use core::mem::MaybeUninit;
 use super::{Ring, Shared};
 use crate::loom::Ordering::{Acquire, Relaxed, Release};
 use crate::loom::{Arc, Backoff};
-use crate::park::{PolicyCell, SpinPolicy};
+use crate::wake::PolicyCell;
 use crate::PushError;
 
 /// The writing half of an [`mpsc`](crate::mpsc) ring: `Clone + Send + Sync`.
@@ -51,7 +51,7 @@ impl<T> Producer<T> {
         Self {
             shared,
             ring,
-            policy: PolicyCell::new(SpinPolicy::default()),
+            policy: PolicyCell::default(),
             #[cfg(feature = "futures")]
             sink_item: None,
         }
@@ -211,8 +211,8 @@ impl<T> Clone for Producer<T> {
         // ordering: Relaxed, as for `Arc::clone`: a new handle can only come
         // from a live one, so the count is not 0 and nothing waits on it.
         self.shared.producers.fetch_add(1, Relaxed);
-        let clone = Self::new(Arc::clone(&self.shared));
-        clone.policy.set(self.policy.get());
+        let mut clone = Self::new(Arc::clone(&self.shared));
+        clone.policy = self.policy.clone();
         clone
     }
 }

@@ -73,3 +73,53 @@ fn a_parked_consumer_sleeps_through_a_stalled_claim_and_wakes_at_its_publication
     drop(publisher.join().unwrap());
     assert_eq!(rx.pop_blocking(), None);
 }
+
+/// Positions that wrap around `usize::MAX` (after 2^32 pushes on a 32-bit
+/// target): pushes, pops, batch pops and fullness keep working across the
+/// wrap, against a `VecDeque` model. Bug class: a lap comparison that
+/// breaks when positions wrap.
+#[test]
+fn every_operation_works_across_the_wrap_of_positions() {
+    use std::collections::VecDeque;
+
+    for capacity in [1usize, 2, 3, 6] {
+        let one_lap = (capacity + 1).next_power_of_two();
+        let last_lap = usize::MAX / one_lap;
+        for start_lap in [last_lap, last_lap - 2] {
+            let (tx, mut rx) = super::channel_from::<u32>(capacity, start_lap).unwrap();
+            let tx2 = tx.clone();
+            let mut model = VecDeque::new();
+            let mut next = 0u32;
+            let mut x = 0x9E37_79B9_u64 ^ capacity as u64;
+            let rounds = if cfg!(miri) { 200 } else { 4000 };
+            for _ in 0..rounds {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let n = (x >> 8) as usize % (capacity + 2);
+                match x % 5 {
+                    0 | 1 => {
+                        let producer = if x & 64 == 0 { &tx } else { &tx2 };
+                        let result = producer.push(next);
+                        assert_eq!(result.is_ok(), model.len() < capacity);
+                        if result.is_ok() {
+                            model.push_back(next);
+                        }
+                        next += 1;
+                    }
+                    2 => assert_eq!(rx.pop(), model.pop_front()),
+                    3 => assert_eq!(rx.peek(), model.front()),
+                    _ => {
+                        let mut buf = vec![0; n];
+                        let popped = rx.pop_slice(&mut buf);
+                        let expected: Vec<u32> = model.drain(..popped).collect();
+                        assert_eq!(&buf[..popped], &expected[..]);
+                        assert_eq!(popped, n.min(popped + model.len()));
+                    }
+                }
+                assert_eq!(rx.len(), model.len());
+                assert_eq!(tx.len(), model.len());
+            }
+        }
+    }
+}

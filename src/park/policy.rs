@@ -175,6 +175,18 @@ pub(crate) struct PolicyCell {
     yield_steps: core::sync::atomic::AtomicU32,
 }
 
+impl Default for PolicyCell {
+    fn default() -> Self {
+        Self::new(SpinPolicy::default())
+    }
+}
+
+impl Clone for PolicyCell {
+    fn clone(&self) -> Self {
+        Self::new(self.get())
+    }
+}
+
 impl PolicyCell {
     pub(crate) fn new(policy: SpinPolicy) -> Self {
         Self {

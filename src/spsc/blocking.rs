@@ -298,3 +298,15 @@ impl<T> Producer<T> {
         push_attempt(value, |v| self.push(v))
     }
 }
+
+impl<T> super::Ring<T> {
+    /// Items pushed so far and the wake-ups pushes issued.
+    fn wake_stats(&self) -> WakeStats {
+        WakeStats {
+            // ordering: Relaxed; a statistic. Positions start at 0, so the
+            // tail counts the pushes (modulo 2^32 on 32-bit targets).
+            messages: self.shared.tail.load(crate::loom::Ordering::Relaxed) as u64,
+            wakes: self.shared.rx_wake.wakes(),
+        }
+    }
+}

@@ -5,8 +5,8 @@ use core::fmt;
 use core::iter::FusedIterator;
 
 use super::Ring;
-use crate::loom::Ordering::{Acquire, Release};
-use crate::park::OwnParker;
+use crate::loom::Ordering::{Acquire, Relaxed, Release};
+use crate::wake::OwnParker;
 
 /// The reading half of an [`spsc`](crate::spsc) ring.
 ///
@@ -34,6 +34,7 @@ pub struct Consumer<T> {
     /// can be read without touching the producer's cache line.
     cached_tail: Cell<usize>,
     /// The parker `pop_blocking` and friends sleep on.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
     pub(super) own: OwnParker,
 }
 
@@ -44,10 +45,12 @@ unsafe impl<T: Send> Send for Consumer<T> {}
 
 impl<T> Consumer<T> {
     pub(super) fn new(ring: Ring<T>) -> Self {
+        // ordering: Relaxed; the ring is new, not shared yet.
+        let head = ring.shared.head.load(Relaxed);
         Self {
             ring,
-            head: 0,
-            cached_tail: Cell::new(0),
+            head,
+            cached_tail: Cell::new(head),
             own: OwnParker::default(),
         }
     }

@@ -51,23 +51,30 @@
 //! reuses the slot. Once [`Consumer::is_closed`] returns `true`, every item
 //! the producer pushed is in the ring: popping until `None` sees all of them.
 
+#[cfg(feature = "std")]
 mod blocking;
 mod consumer;
+#[cfg(feature = "std")]
 mod poll;
 mod producer;
+#[cfg(all(test, not(loom)))]
+mod tests;
 
 pub use consumer::{Consumer, Drain};
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use poll::Permit;
 pub use producer::Producer;
 
+use alloc::boxed::Box;
 use core::fmt;
 use core::ptr::NonNull;
 
 use crossbeam_utils::CachePadded;
 
 use crate::loom::{Arc, AtomicBool, AtomicUsize, Ordering};
-use crate::park::WakeTarget;
 use crate::slot::{self, Slot};
+use crate::wake::WakeTarget;
 use crate::CapacityError;
 
 /// Creates a ring that holds up to `capacity` items.
@@ -113,7 +120,17 @@ pub fn channel<T: Send>(capacity: usize) -> (Producer<T>, Consumer<T>) {
 /// );
 /// ```
 pub fn try_channel<T: Send>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), CapacityError> {
-    let shared = Arc::new(Shared::new(capacity)?);
+    channel_from(capacity, 0)
+}
+
+/// A ring whose positions start at `start` instead of 0: the same ring,
+/// seen after `start` pushes. Tests start near `usize::MAX` to cross the
+/// wrap of positions that 32-bit targets reach in minutes.
+pub(crate) fn channel_from<T: Send>(
+    capacity: usize,
+    start: usize,
+) -> Result<(Producer<T>, Consumer<T>), CapacityError> {
+    let shared = Arc::new(Shared::new(capacity, start)?);
     let producer = Producer::new(Ring::new(Arc::clone(&shared), capacity));
     let consumer = Consumer::new(Ring::new(shared, capacity));
     Ok((producer, consumer))
@@ -143,23 +160,32 @@ struct Shared<T> {
     ///
     /// A slot's stamp is written only by the producer, with `Release`, after
     /// the values it covers: a push (single or batch) of the run `p .. end`
-    /// stores `end` into the stamp of `p`'s slot. Any other value a slot's
-    /// stamp holds was stored for an earlier position of that slot and is at
-    /// most the consumer's head, so `stamp - head` (wrapping) is in
-    /// `1 ..= capacity` exactly when a run starting at `head` is published.
-    /// Telling the two apart needs positions not to wrap in between: `usize`
-    /// is 64 bits (see the crate root), and 2^64 pushes take centuries. A
-    /// slot's value is initialised exactly for the positions in
-    /// `head .. tail`.
+    /// stores `end` into the stamp of `p`'s slot (and, beforehand, `q + 1`
+    /// into the stamp of every other slot `q` of the run, `Relaxed`, so that
+    /// every slot's stamp is rewritten once a lap). Any other value a
+    /// slot's stamp holds was stored in an earlier lap, at most one lap
+    /// before `head`, so `stamp - head` (wrapping) is in `1 ..= capacity`
+    /// exactly when a run starting at `head` is published. That holds
+    /// across the wrap of positions at `usize::MAX` (32-bit targets get
+    /// there), since the slot count is at most `isize::MAX / 2`. A slot's
+    /// value is initialised exactly for the positions in `head .. tail`.
     slots: Box<[Slot<T>]>,
 }
 
 impl<T> Shared<T> {
-    fn new(capacity: usize) -> Result<Self, CapacityError> {
-        let slots = slot::alloc(capacity, usize::checked_next_power_of_two, |_| 0)?;
+    fn new(capacity: usize, start: usize) -> Result<Self, CapacityError> {
+        let len = capacity.checked_next_power_of_two();
+        let mask = len.map_or(0, |len| len - 1);
+        // Each slot's stamp starts at its first position: "an empty run
+        // there" (`stamp - head` is 0 at that position).
+        let slots = slot::alloc(
+            capacity,
+            |_| len,
+            |i| start.wrapping_add(i.wrapping_sub(start) & mask),
+        )?;
         Ok(Self {
-            head: CachePadded::new(AtomicUsize::new(0)),
-            tail: CachePadded::new(AtomicUsize::new(0)),
+            head: CachePadded::new(AtomicUsize::new(start)),
+            tail: CachePadded::new(AtomicUsize::new(start)),
             producer_gone: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             rx_wake: WakeTarget::new(),
@@ -216,16 +242,6 @@ impl<T> Ring<T> {
             slots,
             mask,
             capacity,
-        }
-    }
-
-    /// Items pushed so far and the wake-ups pushes issued.
-    fn wake_stats(&self) -> crate::park::WakeStats {
-        crate::park::WakeStats {
-            // ordering: Relaxed; a statistic. Positions start at 0 and never
-            // wrap (see the crate root), so the tail counts the pushes.
-            messages: self.shared.tail.load(Ordering::Relaxed) as u64,
-            wakes: self.shared.rx_wake.wakes(),
         }
     }
 

@@ -6,7 +6,7 @@ use core::mem::MaybeUninit;
 
 use super::Ring;
 use crate::loom::Ordering::{Acquire, Relaxed, Release};
-use crate::park::OwnParker;
+use crate::wake::OwnParker;
 use crate::PushError;
 
 /// The writing half of an [`spsc`](crate::spsc) ring.
@@ -34,6 +34,7 @@ pub struct Producer<T> {
     /// `capacity - (tail - cached_head)` never overstates the free slots.
     cached_head: Cell<usize>,
     /// The parker `push_blocking` and friends sleep on.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
     pub(super) own: OwnParker,
 }
 
@@ -44,10 +45,12 @@ unsafe impl<T: Send> Send for Producer<T> {}
 
 impl<T> Producer<T> {
     pub(super) fn new(ring: Ring<T>) -> Self {
+        // ordering: Relaxed; the ring is new, not shared yet.
+        let tail = ring.shared.tail.load(Relaxed);
         Self {
             ring,
-            tail: 0,
-            cached_head: Cell::new(0),
+            tail,
+            cached_head: Cell::new(tail),
             own: OwnParker::default(),
         }
     }
@@ -118,6 +121,7 @@ impl<T> Producer<T> {
             // consumer has released.
             slot.value
                 .with_mut(|p| unsafe { p.write(MaybeUninit::new(*item)) });
+            refresh_stamp(slot, pos);
         }
         if n > 0 {
             self.tail = tail.wrapping_add(n);
@@ -166,6 +170,7 @@ impl<T> Producer<T> {
             // consumer has released.
             slot.value
                 .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
+            refresh_stamp(slot, tail);
             producer.tail = tail.wrapping_add(1);
         }
         batch.producer.tail.wrapping_sub(batch.start)
@@ -306,6 +311,22 @@ impl<T> Producer<T> {
 }
 
 /// Publishes the tail once when a batch push ends, however it ends.
+/// Stamps a slot in the middle of a batch with its own position's end, so
+/// that every slot's stamp is rewritten once a lap. A stamp left from many
+/// laps ago could otherwise look ready once positions wrap around `usize`
+/// (after 2^32 pushes on a 32-bit target: minutes); one from the previous
+/// lap never does (see `Shared::slots`).
+///
+/// The batch's first slot gets the run's end afterwards, with `Release`:
+/// that store publishes the run. This one publishes nothing, and no consumer
+/// reads it before then: a consumer reads a stamp only at the position it
+/// has caught up to, which is a run's first slot.
+#[inline(always)]
+fn refresh_stamp<T>(slot: &crate::slot::Slot<T>, pos: usize) {
+    // ordering: Relaxed; see above.
+    slot.stamp.store(pos.wrapping_add(1), Relaxed);
+}
+
 struct Batch<'a, T> {
     producer: &'a mut Producer<T>,
     start: usize,
