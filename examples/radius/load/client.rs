@@ -156,8 +156,12 @@ fn timespec(d: Duration) -> Timespec {
 struct Slot {
     auth: [u8; 16],
     sign: Sign,
-    /// When it was sent, or, at a fixed offered load, when it was due.
+    /// When it was (last) sent: retransmissions and losses count from
+    /// here.
     sent_at: Instant,
+    /// Its latency counts from here: when it was sent, or, at a fixed
+    /// offered load, when it was due.
+    due: Instant,
     tries: u32,
     busy: bool,
 }
@@ -184,6 +188,7 @@ pub fn run(o: &Options, seed: u64, stop: &AtomicBool, t: &Totals) -> Vec<Duratio
             auth: [0; 16],
             sign: Sign::None,
             sent_at: Instant::now(),
+            due: Instant::now(),
             tries: 0,
             busy: false,
         })
@@ -219,8 +224,12 @@ pub fn run(o: &Options, seed: u64, stop: &AtomicBool, t: &Totals) -> Vec<Duratio
                 _ if rng.chance(o.forge) => Sign::Forged,
                 _ => Sign::Good,
             };
-            (slot.sent_at, slot.tries, slot.busy) =
-                (if interval.is_some() { due } else { now }, 1, true);
+            (slot.sent_at, slot.tries, slot.busy) = (Instant::now(), 1, true);
+            slot.due = if interval.is_some() {
+                due
+            } else {
+                slot.sent_at
+            };
             packet::request(o, id as u8, &slot.auth, slot.sign, &mut out);
             failed |= link.send(&out).is_err();
             if o.count.is_none() {
@@ -282,7 +291,7 @@ pub fn run(o: &Options, seed: u64, stop: &AtomicBool, t: &Totals) -> Vec<Duratio
             if slot.sign == Sign::Forged {
                 t.wrong.fetch_add(1, Relaxed); // a forged request answered
             }
-            latencies.push(slot.sent_at.elapsed());
+            latencies.push(slot.due.elapsed());
             slot.busy = false;
             free.push(id);
             if rng.chance(o.late_dups) {
