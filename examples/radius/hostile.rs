@@ -4,10 +4,10 @@
 //! ```text
 //! cargo run --release --example radius_hostile -- --server 127.0.0.1:1812 \
 //!     [--bind 127.0.0.1] [--secret testing123] [--seconds 5] [--rate 2000] \
-//!     [--slow 8] [--idle 2] [--check]
+//!     [--slow 8] [--idle 2] [--pipelined 150000] [--check]
 //! ```
 //!
-//! For `--seconds`, three threads at once:
+//! For `--seconds`, four threads at once:
 //!
 //! - **Datagrams**, `--rate` a second, each malformed in its own way: every
 //!   length from 0 to past 4096, length fields that lie (too small, too
@@ -24,8 +24,15 @@
 //!   close each within the client's idle timeout (`--idle` seconds) plus a
 //!   second.
 //!
-//! `--check` exits non-zero if anything was answered, or a connection was
-//! not closed in time.
+//! - **A client that does not read**: `--pipelined` real requests (with a
+//!   wrong password: each gets an Access-Reject) sent on one connection
+//!   whose replies are not read for a second. The server's socket fills up,
+//!   its write context waits for `on_writable`, the connection stops
+//!   reading (TCP flow control stops the client); then the client reads,
+//!   and every request must get its reply.
+//!
+//! `--check` exits non-zero if anything hostile was answered, a connection
+//! was not closed in time, or the client that did not read lost a reply.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream, UdpSocket};
@@ -36,6 +43,12 @@ use std::time::{Duration, Instant};
 use hmac::{Hmac, Mac};
 use md5::Md5;
 
+#[allow(dead_code)] // `chance` is the load generator's.
+#[path = "load/rng.rs"]
+mod rng;
+
+use rng::Rng;
+
 #[derive(Clone)]
 struct Options {
     server: SocketAddr,
@@ -45,6 +58,7 @@ struct Options {
     rate: f64,
     slow: usize,
     idle: f64,
+    pipelined: usize,
     check: bool,
 }
 
@@ -59,6 +73,7 @@ fn options() -> Result<Options, lexopt::Error> {
         rate: 2000.0,
         slow: 8,
         idle: 2.0,
+        pipelined: 150_000,
         check: false,
     };
     let mut parser = lexopt::Parser::from_env();
@@ -72,30 +87,11 @@ fn options() -> Result<Options, lexopt::Error> {
             Long("rate") => o.rate = parser.value()?.parse()?,
             Long("slow") => o.slow = parser.value()?.parse()?,
             Long("idle") => o.idle = parser.value()?.parse()?,
+            Long("pipelined") => o.pipelined = parser.value()?.parse()?,
             _ => return Err(arg.unexpected()),
         }
     }
     Ok(o)
-}
-
-/// A small xorshift generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
 }
 
 /// A well-formed Access-Request (User-Name, a 16-byte User-Password,
@@ -162,6 +158,8 @@ struct Totals {
     open: AtomicU64,
     slow_closed: AtomicU64,
     slow_open: AtomicU64,
+    /// Replies to the client that did not read.
+    pipelined: AtomicU64,
 }
 
 /// Sends malformed datagrams for `o.seconds` and counts any answer.
@@ -215,12 +213,17 @@ fn closed_by_server(stream: &mut TcpStream, within: Duration, t: &Totals) -> boo
     false
 }
 
-fn connect(o: &Options) -> std::io::Result<TcpStream> {
+/// A connection to the server; with a small receive buffer, `tiny` (so
+/// that the server's replies fill it soon).
+fn connect(o: &Options, tiny: bool) -> std::io::Result<TcpStream> {
     let socket = socket2::Socket::new(
         socket2::Domain::for_address(o.server),
         socket2::Type::STREAM,
         None,
     )?;
+    if tiny {
+        socket.set_recv_buffer_size(4096)?;
+    }
     socket.bind(&SocketAddr::new(o.bind, 0).into())?;
     socket.connect_timeout(&o.server.into(), Duration::from_secs(1))?;
     Ok(socket.into())
@@ -231,7 +234,7 @@ fn connections(o: &Options, t: &Totals) {
     let (mut rng, start) = (Rng(0x9E37_79B9_7F4A_7C15), Instant::now());
     let mut n = 0usize;
     while start.elapsed().as_secs_f64() < o.seconds {
-        let Ok(mut stream) = connect(o) else {
+        let Ok(mut stream) = connect(o, false) else {
             thread::sleep(Duration::from_millis(10));
             continue;
         };
@@ -266,7 +269,7 @@ fn connections(o: &Options, t: &Totals) {
 /// by the server within its idle timeout plus a second.
 fn slow_loris(o: &Options, t: &Totals) {
     let mut streams: Vec<(TcpStream, Instant, usize)> = (0..o.slow)
-        .filter_map(|_| connect(o).ok())
+        .filter_map(|_| connect(o, false).ok())
         .map(|s| (s, Instant::now(), 0))
         .collect();
     t.connections.fetch_add(streams.len() as u64, Relaxed);
@@ -301,6 +304,53 @@ fn slow_loris(o: &Options, t: &Totals) {
     }
 }
 
+/// Sends `o.pipelined` requests on one connection and reads nothing for a
+/// second, then reads every reply (within 20 s).
+fn slow_reader(o: &Options, t: &Totals) {
+    let Ok(stream) = connect(o, true) else {
+        return;
+    };
+    t.connections.fetch_add(1, Relaxed);
+    let mut rng = Rng(0x6A09_E667_F3BC_C909);
+    let requests: Vec<u8> = (0..o.pipelined)
+        .flat_map(|_| request(o, &mut rng, 1))
+        .collect();
+    thread::scope(|s| {
+        s.spawn(|| {
+            let _ = (&stream).write_all(&requests);
+        });
+        thread::sleep(Duration::from_secs(1));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let (mut buf, mut filled, mut got) = (vec![0u8; 1 << 16], 0, 0);
+        let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
+        while got < o.pipelined && Instant::now() < deadline {
+            match (&stream).read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    continue
+                }
+                Err(_) => break,
+            }
+            let mut at = 0;
+            while filled - at >= 20 {
+                let len = usize::from(u16::from_be_bytes([buf[at + 2], buf[at + 3]]));
+                if len < 20 || filled - at < len {
+                    break;
+                }
+                got += 1;
+                at += len;
+            }
+            buf.copy_within(at..filled, 0);
+            filled -= at;
+        }
+        t.pipelined.fetch_add(got as u64, Relaxed);
+        // Done: close, so that the writer (if the server stopped reading)
+        // gets an error rather than waiting.
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+    });
+}
+
 fn main() {
     let o = match options() {
         Ok(o) => o,
@@ -314,11 +364,13 @@ fn main() {
         s.spawn(|| datagrams(&o, &t));
         s.spawn(|| connections(&o, &t));
         s.spawn(|| slow_loris(&o, &t));
+        s.spawn(|| slow_reader(&o, &t));
     });
     let c = |a: &AtomicU64| a.load(Relaxed);
     println!(
         "radius_hostile: {} malformed datagrams, {} connections ({} closed by the server in time, \
-         {} not), {} slow-loris closed in time, {} not; answered {}",
+         {} not), {} slow-loris closed in time, {} not; answered {}; the client that did not \
+         read got {} replies of {}",
         c(&t.datagrams),
         c(&t.connections),
         c(&t.closed),
@@ -326,12 +378,15 @@ fn main() {
         c(&t.slow_closed),
         c(&t.slow_open),
         c(&t.answered),
+        c(&t.pipelined),
+        o.pipelined,
     );
     if o.check
         && (c(&t.answered) > 0
             || c(&t.open) > 0
             || c(&t.slow_open) > 0
-            || c(&t.slow_closed) < o.slow as u64)
+            || c(&t.slow_closed) < o.slow as u64
+            || c(&t.pipelined) < o.pipelined as u64)
     {
         eprintln!(
             "radius_hostile: FAILED: garbage was answered, or a connection was not closed in time"

@@ -11,25 +11,8 @@ use std::time::{Duration, Instant};
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
 
 use crate::packet::{self, Sign, Verdict};
+use crate::rng::Rng;
 use crate::{Options, Totals};
-
-/// A small xorshift generator: authenticators need to differ, not to be
-/// secret, here.
-pub struct Rng(pub u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    /// `true` with probability `p`.
-    fn chance(&mut self, p: f64) -> bool {
-        p > 0.0 && (self.next() % 1_000_000) as f64 / 1e6 < p
-    }
-}
 
 /// The way to the server: a UDP socket, or a TCP connection with the bytes
 /// read and not yet framed (RFC 6613: framed by the length field).

@@ -36,6 +36,8 @@
 
 mod client;
 mod packet;
+#[allow(dead_code)] // `below` and `bytes` are the hostile client's.
+mod rng;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};

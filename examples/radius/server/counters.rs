@@ -43,8 +43,12 @@ pub struct Counters {
     pub tcp_malformed: AtomicU64,
     /// Closed at once: the client's `max_connections`, or no such client.
     pub tcp_refused: AtomicU64,
-    /// Replies lost to a connection whose client does not read.
+    /// Replies lost to a connection whose client does not read (none, if
+    /// the back-pressure works).
     pub tcp_unsent: AtomicU64,
+    /// Times a connection's socket was full, and its write context waited
+    /// for the network thread's `on_writable`.
+    pub tcp_stalls: AtomicU64,
 }
 
 impl Counters {
@@ -61,7 +65,7 @@ impl Counters {
              duplicates in flight {}, cached replies resent {}, timeouts {}, cancels {}, \
              malformed {}, unknown clients {}, forged {}, unsigned {}, refused (full) {}, \
              in-flight full {}, cache evictions {}, tcp accepted {}, tcp closed {}, \
-             tcp idle {}, tcp malformed {}, tcp refused {}, tcp unsent {}, \
+             tcp idle {}, tcp malformed {}, tcp refused {}, tcp unsent {}, tcp stalls {}, \
              worker sleeps {sleeps}, context switches {switches} ({:.3}/request)",
             c(&self.replies),
             c(&self.accepts),
@@ -83,6 +87,7 @@ impl Counters {
             c(&self.tcp_malformed),
             c(&self.tcp_refused),
             c(&self.tcp_unsent),
+            c(&self.tcp_stalls),
             switches as f64 / requests.max(1) as f64,
         );
     }

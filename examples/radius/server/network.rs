@@ -54,7 +54,9 @@ pub struct Config {
 
 /// What became of a packet handed to [`Core::dispatch`].
 pub enum Dispatched {
-    /// Enqueued, answered from the tables, or dropped (and counted).
+    /// Handed to a worker: an answer will come back.
+    Enqueued,
+    /// Answered from the tables, or dropped (and counted).
     Done,
     /// Not now: the workers or the in-flight table are full. Over UDP the
     /// packet is dropped (the client retransmits); a TCP connection stops
@@ -139,7 +141,7 @@ impl Core<'_> {
         match self.net.enqueue(request) {
             Ok(ticket) => {
                 self.tables.start(ticket, key, packet.len(), Instant::now());
-                Dispatched::Done
+                Dispatched::Enqueued
             }
             Err(EnqueueError::Full(_)) => {
                 c.refused.fetch_add(1, Relaxed);
@@ -280,13 +282,19 @@ fn take_answers(core: &mut Core<'_>, tcp: &mut Tcp) -> bool {
                         .cache(&core.config.limits, done.key, bytes, Instant::now());
                 c.evicted.fetch_add(evicted, Relaxed);
             }
-            (Outcome::Done(Answer::Submitted(status)), Peer::Tcp(id)) => {
-                tcp.written(core, id, status)
+            (outcome, peer) => {
+                let status = match outcome {
+                    Outcome::Done(Answer::Submitted(status)) => Some(status),
+                    Outcome::Cancelled => {
+                        c.cancels.fetch_add(1, Relaxed);
+                        None
+                    }
+                    _ => None,
+                };
+                if let Peer::Tcp(id) = peer {
+                    tcp.answered(core, id, status);
+                }
             }
-            (Outcome::Cancelled, _) => {
-                c.cancels.fetch_add(1, Relaxed);
-            }
-            _ => {}
         }
     }
     if any {

@@ -7,11 +7,18 @@
 //! socket can take more.
 //!
 //! A connection is closed when its client closes it, when a packet cannot
-//! be framed (a length outside 20..=4096), when no whole packet came for
-//! the client's `idle_timeout` (so a slow-loris client that trickles bytes
-//! is closed too), and past its `lifetime`. Each is counted. A connection
-//! whose requests find the workers or the in-flight table full stops
-//! reading (TCP's own back-pressure) until replies come back: nothing it
+//! be framed (a length outside 20..=4096), when for the client's
+//! `idle_timeout` no whole packet came, none of its requests was in flight
+//! and it took none of its replies off a full socket (so a slow-loris
+//! client that trickles bytes is closed, and so is one that stops reading),
+//! and past its `lifetime`. Each is counted.
+//!
+//! Back-pressure: a connection stops reading (and TCP's own flow control
+//! stops its client) while its requests find the workers or the in-flight
+//! table full, while it has [`MAX_INFLIGHT`] requests in flight, or while
+//! more than [`PAUSE_BYTES`] of replies wait for a client that does not
+//! read; it reads again once replies come back or the socket drains. So
+//! the replies owed to it always fit in its write context, and nothing it
 //! sent is dropped.
 //!
 //! [`WriteContext`]: handoff::write::WriteContext
@@ -30,6 +37,7 @@ use rustix::event::epoll::{self, CreateFlags, Event, EventData, EventFlags};
 use rustix::event::Timespec;
 
 use crate::codec;
+use crate::counters::Counters;
 use crate::handler::{ReplyTo, Writer};
 use crate::network::{Core, Dispatched};
 use crate::tables::Peer;
@@ -37,11 +45,20 @@ use crate::tables::Peer;
 /// The listener's token in the epoll set; connections have their numbers.
 const LISTENER: u64 = u64::MAX;
 
-/// What a write context may hold for a client that does not read: then
-/// its replies are dropped (and counted).
+/// What a write context may hold for a client that does not read.
 const WRITE_CONFIG: WriteConfig = WriteConfig::new()
-    .queue_capacity(64)
+    .queue_capacity(1024)
     .max_pending_bytes(64 << 10);
+
+/// A connection's requests in flight at most.
+const MAX_INFLIGHT: usize = 256;
+
+/// A connection stops reading while more than this waits in its write
+/// context. Then what can still come, one reply per request in flight,
+/// always fits: frames (of 20 bytes at least) 8192 / 20 + 256 < 1024, and
+/// bytes (our replies are under 100) 8 KiB + 256 × 100 < 64 KiB. So no
+/// submit is refused.
+const PAUSE_BYTES: usize = 8 << 10;
 
 /// A network thread's TCP side.
 pub struct Tcp {
@@ -74,7 +91,11 @@ struct Conn {
     buf: Box<[u8]>,
     filled: usize,
     opened: Instant,
-    last_request: Instant,
+    /// When it last sent a whole packet, or took replies off a full socket:
+    /// the idle timeout counts from here.
+    last_active: Instant,
+    /// Requests handed to the workers whose answers have not come back.
+    inflight: usize,
     /// A write would block: call `on_writable` when the socket is writable.
     wants_writable: bool,
     /// Not reading: the workers or the in-flight table were full.
@@ -96,9 +117,12 @@ impl Conn {
     }
 
     /// Takes in what a write context said.
-    fn wrote(&mut self, status: Status) -> Result<(), Close> {
+    fn wrote(&mut self, status: Status, c: &Counters) -> Result<(), Close> {
         match status {
-            Status::WantsWritable => self.wants_writable = true,
+            Status::WantsWritable => {
+                c.tcp_stalls.fetch_add(1, Relaxed);
+                self.wants_writable = true;
+            }
             Status::Failed => return Err(Close::Peer),
             Status::Written | Status::Queued => {}
         }
@@ -130,12 +154,17 @@ impl Conn {
 
     /// Hands on every whole packet in the buffer, until one finds no room.
     fn frames(&mut self, core: &mut Core<'_>, id: u64) -> Result<(), Close> {
+        let c = &core.shared.counters;
         while !self.paused {
             let len = match codec::frame_len(&self.buf[..self.filled]) {
                 Err(_) => return Err(Close::Malformed),
                 Ok(Some(len)) if len <= self.filled => len,
                 Ok(_) => return Ok(()),
             };
+            if self.inflight >= MAX_INFLIGHT || self.writer.pending_bytes() > PAUSE_BYTES {
+                self.paused = true;
+                return Ok(());
+            }
             let reply_to = ReplyTo::Tcp(Arc::clone(&self.writer));
             match core.dispatch(&self.buf[..len], self.client, Peer::Tcp(id), reply_to) {
                 Dispatched::Busy => {
@@ -143,13 +172,14 @@ impl Conn {
                     return Ok(());
                 }
                 Dispatched::Stop => return Err(Close::Shutdown),
-                Dispatched::Wrote(status) => self.wrote(status)?,
+                Dispatched::Wrote(status) => self.wrote(status, c)?,
+                Dispatched::Enqueued => self.inflight += 1,
                 Dispatched::Done => {}
             }
-            core.shared.counters.requests.fetch_add(1, Relaxed);
+            c.requests.fetch_add(1, Relaxed);
             self.buf.copy_within(len..self.filled, 0);
             self.filled -= len;
-            self.last_request = Instant::now();
+            self.last_active = Instant::now();
         }
         Ok(())
     }
@@ -205,13 +235,19 @@ impl Tcp {
                 continue;
             }
             if flags.contains(EventFlags::OUT) {
-                self.update(core, id, |conn, _| match conn.writer.on_writable() {
-                    Status::WantsWritable => Ok(()),
-                    status => {
-                        conn.wants_writable = false;
-                        conn.wrote(status)
+                self.update(core, id, |conn, core| {
+                    // The client reads: not idle, however slowly it does.
+                    conn.last_active = Instant::now();
+                    match conn.writer.on_writable() {
+                        Status::WantsWritable => Ok(()),
+                        status => {
+                            conn.wants_writable = false;
+                            conn.wrote(status, &core.shared.counters)
+                        }
                     }
                 });
+                // Drained: it may read again.
+                self.resume(core);
             }
             if flags.intersects(EventFlags::IN | EventFlags::HUP | EventFlags::ERR) {
                 self.update(core, id, |conn, core| conn.read(core, id));
@@ -222,9 +258,13 @@ impl Tcp {
         any
     }
 
-    /// A worker's answer for connection `id`: what its submit said.
-    pub fn written(&mut self, core: &mut Core<'_>, id: u64, status: Status) {
-        self.update(core, id, |conn, _| conn.wrote(status));
+    /// A worker's answer for connection `id`: what its submit said, if it
+    /// replied.
+    pub fn answered(&mut self, core: &mut Core<'_>, id: u64, status: Option<Status>) {
+        self.update(core, id, |conn, core| {
+            conn.inflight -= 1;
+            status.map_or(Ok(()), |status| conn.wrote(status, &core.shared.counters))
+        });
     }
 
     /// Lets the paused connections read again (after replies came back,
@@ -238,8 +278,9 @@ impl Tcp {
         }
     }
 
-    /// Closes the connections idle for their client's `idle_timeout` or
-    /// past its `lifetime`, and lets the paused ones try again.
+    /// Closes the connections idle for their client's `idle_timeout` (and
+    /// with nothing in flight: the wait would be the server's) or past its
+    /// `lifetime`, and lets the paused ones try again.
     pub fn tick(&mut self, core: &mut Core<'_>, now: Instant) {
         let clients = &core.shared.clients;
         let expired: Vec<u64> = self
@@ -247,9 +288,10 @@ impl Tcp {
             .iter()
             .filter(|(_, conn)| {
                 let client = &clients[conn.client];
-                client
+                let idle = client
                     .idle_timeout
-                    .is_some_and(|t| now - conn.last_request >= t)
+                    .is_some_and(|t| now - conn.last_active >= t);
+                (idle && conn.inflight == 0)
                     || client.lifetime.is_some_and(|t| now - conn.opened >= t)
             })
             .map(|(&id, _)| id)
@@ -349,7 +391,8 @@ impl Tcp {
             buf: vec![0; codec::MAX_LEN].into_boxed_slice(),
             filled: 0,
             opened: now,
-            last_request: now,
+            last_active: now,
+            inflight: 0,
             wants_writable: false,
             paused: false,
             registered: EventFlags::IN,
