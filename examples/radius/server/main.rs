@@ -7,7 +7,7 @@
 //!     [--clients clients.conf | --secret testing123] [--listen 127.0.0.1:1812] \
 //!     [--networks 2] [--workers 2] [--delay-ms 0] [--limit-ms 1000] [--seconds 0] \
 //!     [--stubborn] [--inflight 16384] [--inflight-bytes 16777216] [--cache 65536] \
-//!     [--cache-bytes 16777216] [--cache-seconds 5]
+//!     [--cache-bytes 16777216] [--cache-seconds 5] [--spin-us 0] [--worker-spin 6]
 //! ```
 //!
 //! - `--networks N` network threads, each with its own UDP socket and TCP
@@ -47,9 +47,12 @@
 //!   SIGTERM) and on SIGUSR1, on one line (`counters.rs`), with the
 //!   process's context switches per request.
 //! - **Network threads** read in bursts from non-blocking sockets, spin a
-//!   little when there is nothing, then sleep in `poll(2)` on the socket,
-//!   the TCP epoll set and the network's reply descriptor
-//!   ([`PoolConfig::reply_fd`]).
+//!   little when there is nothing (64 turns, or `--spin-us`), then sleep in
+//!   `poll(2)` on the socket, the TCP epoll set and the network's reply
+//!   descriptor ([`PoolConfig::reply_fd`]). `--worker-spin N` sets the
+//!   workers' [`SpinPolicy`] (N doubling rounds of spin hints, no yields).
+//!   Spinning longer trades context switches for CPU that, on a small
+//!   machine, the clients would have used (BENCHMARKS.md has what it did).
 //!
 //! `.ci/radius-test` checks it against Debian's `radclient` (UDP and TCP),
 //! the project's load generator (`radius_load`, in `../load/`) and hostile
@@ -60,6 +63,7 @@
 //! [`Action::Dup`]: handoff::signal::Action::Dup
 //! [`Action::Timeout`]: handoff::signal::Action::Timeout
 //! [`WriteContext`]: handoff::write::WriteContext
+//! [`SpinPolicy`]: handoff::park::SpinPolicy
 
 mod clients;
 mod codec;
@@ -79,7 +83,8 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use handoff::worker::{self, Kill, Pool, PoolConfig, RequestContext};
+use handoff::park::SpinPolicy;
+use handoff::worker::{self, Kill, Pool, PoolConfig, RequestContext, WorkerConfig};
 use signal_hook::consts::{SIGINT, SIGTERM, SIGUSR1};
 use signal_hook::iterator::Signals;
 
@@ -124,11 +129,14 @@ fn run() -> Result<(), String> {
             answer(Arc::clone(&shared), req, cx)
         })
     };
-    let (pool, networks) = Pool::spawn(
-        PoolConfig::new(sockets.len(), o.workers).reply_fd(true),
-        handler,
-    )
-    .map_err(|e| e.to_string())?;
+    let mut workers = WorkerConfig::new();
+    if let Some(steps) = o.worker_spin {
+        workers = workers.spin_policy(SpinPolicy::new(steps, 0));
+    }
+    let config = PoolConfig::new(sockets.len(), o.workers)
+        .worker(workers)
+        .reply_fd(true);
+    let (pool, networks) = Pool::spawn(config, handler).map_err(|e| e.to_string())?;
     // The signals come to this thread through signal-hook's iterator:
     // its handler only records them, so nothing here runs in a handler.
     let mut signals = Signals::new([SIGUSR1, SIGINT, SIGTERM]).map_err(|e| e.to_string())?;
@@ -142,6 +150,7 @@ fn run() -> Result<(), String> {
         limit: o.limit,
         limits: o.limits.split(sockets.len()),
         deadline: (o.seconds > 0).then(|| Instant::now() + Duration::from_secs(o.seconds)),
+        spin: o.spin,
     };
     let threads: Vec<_> = networks
         .into_iter()

@@ -50,6 +50,8 @@ pub struct Config {
     /// This thread's share of the tables' limits.
     pub limits: Limits,
     pub deadline: Option<Instant>,
+    /// How long to spin, at least, before sleeping (`--spin-us`).
+    pub spin: Duration,
 }
 
 /// What became of a packet handed to [`Core::dispatch`].
@@ -186,6 +188,7 @@ pub fn network(
     let mut buf = vec![0u8; codec::MAX_LEN];
     let mut last_scan = Instant::now();
     let mut idle = 0u32;
+    let mut idle_since = Instant::now();
     'serve: loop {
         if shared.stop.load(Relaxed) || config.deadline.is_some_and(|d| Instant::now() >= d) {
             // Past the deadline: stop every network thread and wake the
@@ -239,7 +242,10 @@ pub fn network(
         idle += 1;
         // Spin a little first: at high rates the next datagram comes
         // sooner than a sleep and a wake-up would take.
-        if idle < SPINS {
+        if idle == 1 {
+            idle_since = now;
+        }
+        if idle < SPINS || now - idle_since < config.spin {
             std::hint::spin_loop();
             continue;
         }

@@ -20,6 +20,10 @@ pub struct Options {
     pub limits: Limits,
     pub seconds: u64,
     pub stubborn: bool,
+    /// How long a network thread spins before it sleeps.
+    pub spin: Duration,
+    /// The workers' spin steps (`SpinPolicy`) before they sleep.
+    pub worker_spin: Option<u32>,
 }
 
 /// Parses the command line and reads the users and clients files.
@@ -43,6 +47,8 @@ pub fn options() -> Result<Options, lexopt::Error> {
         },
         seconds: 0,
         stubborn: false,
+        spin: Duration::ZERO,
+        worker_spin: None,
     };
     let (mut users, mut clients, mut secret) = (None, None, b"testing123".to_vec());
     let mut parser = lexopt::Parser::from_env();
@@ -58,6 +64,8 @@ pub fn options() -> Result<Options, lexopt::Error> {
             Long("delay-ms") => o.delay = Duration::from_millis(parser.value()?.parse()?),
             Long("limit-ms") => o.limit = Duration::from_millis(parser.value()?.parse()?),
             Long("seconds") => o.seconds = parser.value()?.parse()?,
+            Long("spin-us") => o.spin = Duration::from_micros(parser.value()?.parse()?),
+            Long("worker-spin") => o.worker_spin = Some(parser.value()?.parse::<u32>()?.min(20)),
             Long("inflight") => o.limits.inflight = parser.value()?.parse()?,
             Long("inflight-bytes") => o.limits.inflight_bytes = parser.value()?.parse()?,
             Long("cache") => o.limits.cache = parser.value()?.parse()?,
