@@ -26,10 +26,10 @@
 //!
 //! - **A client that does not read**: `--pipelined` real requests (with a
 //!   wrong password: each gets an Access-Reject) sent on one connection
-//!   whose replies are not read for a second. The server's socket fills up,
-//!   its write context waits for `on_writable`, the connection stops
-//!   reading (TCP flow control stops the client); then the client reads,
-//!   and every request must get its reply.
+//!   whose replies are not read until the server stops taking requests:
+//!   its socket fills up, its write context waits for `on_writable`, the
+//!   connection stops reading (TCP flow control stops the client); then
+//!   the client reads, and every request must get its reply.
 //!
 //! `--check` exits non-zero if anything hostile was answered, a connection
 //! was not closed in time, or the client that did not read lost a reply.
@@ -304,8 +304,10 @@ fn slow_loris(o: &Options, t: &Totals) {
     }
 }
 
-/// Sends `o.pipelined` requests on one connection and reads nothing for a
-/// second, then reads every reply (within 20 s).
+/// Sends `o.pipelined` requests on one connection and reads nothing until
+/// the server stops taking them (no progress for 300 ms: its replies fill
+/// the socket, so it stops reading) or for 1.5 s at most (within the idle
+/// timeout), then reads every reply (within 20 s).
 fn slow_reader(o: &Options, t: &Totals) {
     let Ok(stream) = connect(o, true) else {
         return;
@@ -315,11 +317,25 @@ fn slow_reader(o: &Options, t: &Totals) {
     let requests: Vec<u8> = (0..o.pipelined)
         .flat_map(|_| request(o, &mut rng, 1))
         .collect();
+    let written = AtomicU64::new(0);
     thread::scope(|s| {
         s.spawn(|| {
-            let _ = (&stream).write_all(&requests);
+            for chunk in requests.chunks(1 << 14) {
+                if (&stream).write_all(chunk).is_err() {
+                    break;
+                }
+                written.fetch_add(chunk.len() as u64, Relaxed);
+            }
         });
-        thread::sleep(Duration::from_secs(1));
+        let (start, mut seen, mut since) = (Instant::now(), 0, Instant::now());
+        while start.elapsed() < Duration::from_millis(1500)
+            && since.elapsed() < Duration::from_millis(300)
+        {
+            thread::sleep(Duration::from_millis(20));
+            if written.load(Relaxed) != seen {
+                (seen, since) = (written.load(Relaxed), Instant::now());
+            }
+        }
         let deadline = Instant::now() + Duration::from_secs(20);
         let (mut buf, mut filled, mut got) = (vec![0u8; 1 << 16], 0, 0);
         let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));

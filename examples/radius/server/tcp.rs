@@ -234,6 +234,13 @@ impl Tcp {
                 self.accept(core);
                 continue;
             }
+            if flags.intersects(EventFlags::HUP | EventFlags::ERR) {
+                // Reset, or shut down both ways: no reply can reach the
+                // client any more (and a paused connection, not reading,
+                // would see this event again and again).
+                self.update(core, id, |_, _| Err(Close::Peer));
+                continue;
+            }
             if flags.contains(EventFlags::OUT) {
                 self.update(core, id, |conn, core| {
                     // The client reads: not idle, however slowly it does.
@@ -249,7 +256,7 @@ impl Tcp {
                 // Drained: it may read again.
                 self.resume(core);
             }
-            if flags.intersects(EventFlags::IN | EventFlags::HUP | EventFlags::ERR) {
+            if flags.contains(EventFlags::IN) {
                 self.update(core, id, |conn, core| conn.read(core, id));
             }
         }
