@@ -174,16 +174,8 @@ impl Clients {
                     "max_connections" => {
                         client.max_connections = value.parse().map_err(|_| fail("not a number"))?
                     }
-                    "idle_timeout" | "lifetime" => {
-                        let secs: u64 =
-                            value.parse().map_err(|_| fail("not a number of seconds"))?;
-                        let limit = (secs > 0).then(|| Duration::from_secs(secs));
-                        *if key == "lifetime" {
-                            &mut client.lifetime
-                        } else {
-                            &mut client.idle_timeout
-                        } = limit;
-                    }
+                    "idle_timeout" => client.idle_timeout = seconds(&value).map_err(&fail)?,
+                    "lifetime" => client.lifetime = seconds(&value).map_err(&fail)?,
                     _ => return Err(fail("not supported")),
                 }
             }
@@ -262,6 +254,12 @@ fn address(key: &str, value: &str) -> Result<(IpAddr, u8), &'static str> {
             prefix,
         )),
     }
+}
+
+/// A number of seconds; 0 is none (no limit).
+fn seconds(value: &str) -> Result<Option<Duration>, &'static str> {
+    let secs: u64 = value.parse().map_err(|_| "not a number of seconds")?;
+    Ok((secs > 0).then(|| Duration::from_secs(secs)))
 }
 
 fn yes_no(value: &str) -> Option<bool> {
