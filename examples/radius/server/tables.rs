@@ -25,10 +25,9 @@ pub type Key = (Peer, u8, [u8; 16]);
 /// 90 bytes each), counted twice because a map that keeps removing and
 /// inserting fills with tombstones and then doubles rather than rehashing
 /// while more than half full; its key in the expiry queue; the packet's
-/// allocation header. An estimate on the high side: with it, 10^6
-/// distinct requests leave the server's peak RSS the same run after run
-/// (17 MiB), where 160 let the maps double in some runs and not others
-/// (26 to 44 MiB).
+/// allocation header. An estimate on the high side: with 160, the maps of
+/// the 10^6-request test doubled in some runs and not in others (a peak
+/// RSS of 26 to 44 MiB); with 320 they stay under the doubling point.
 const ENTRY_OVERHEAD: usize = 320;
 
 /// The bounds, for one network thread.
