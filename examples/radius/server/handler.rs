@@ -1,8 +1,10 @@
-//! The request handler: parse, check the password, sign and send the
-//! reply (from a worker), giving up on `Timeout` unless stubborn.
+//! The request handler: check the Message-Authenticator and the password,
+//! sign the reply and send it (from a worker: over UDP, or through the TCP
+//! connection's write context), giving up on `Timeout` unless stubborn.
+//! And the Status-Server answer, which the network threads give themselves.
 
 use std::future::Future;
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
@@ -11,21 +13,49 @@ use std::time::{Duration, Instant};
 
 use handoff::signal::Action;
 use handoff::worker::RequestContext;
+use handoff::write::{Status, SubmitError, WriteContext};
 
-use crate::codec;
+use crate::clients::{Client, Clients};
+use crate::codec::{self, Signature};
 use crate::counters::Counters;
+use crate::users::Users;
+
+/// A TCP connection's write side, shared by the workers with its replies.
+pub type Writer = WriteContext<TcpStream>;
+
+/// Where a reply goes.
+pub enum ReplyTo {
+    /// To `peer`, from the UDP socket of network thread `network`.
+    Udp { peer: SocketAddr, network: usize },
+    /// Into the connection's write context.
+    Tcp(Arc<Writer>),
+}
 
 /// A request as the network thread hands it to a worker.
 pub struct Request {
-    pub datagram: Vec<u8>,
-    pub peer: SocketAddr,
-    pub network: usize,
+    pub packet: Vec<u8>,
+    /// The sender, as an index into `Shared::clients`.
+    pub client: usize,
+    pub reply_to: ReplyTo,
+}
+
+/// What a worker tells the network thread about a request.
+pub enum Answer {
+    /// The reply went out over UDP: here it is, for the reply cache.
+    Sent(Vec<u8>),
+    /// The reply was submitted to a TCP connection; `WantsWritable` asks
+    /// the network thread to call `on_writable` once the socket can take
+    /// more, `Failed` to close the connection.
+    Submitted(Status),
+    /// No reply: the packet was dropped (and counted), or the handler gave
+    /// up on `Timeout`.
+    Dropped,
 }
 
 /// Everything the handler needs, shared by every worker.
 pub struct Shared {
-    pub secret: Vec<u8>,
-    pub users: codec::Users,
+    pub clients: Clients,
+    pub users: Users,
     /// One per network thread: a worker replies from the socket the
     /// request came in on.
     pub sockets: Vec<UdpSocket>,
@@ -33,6 +63,7 @@ pub struct Shared {
     /// Ignore `Timeout` (so that only `Cancel` stops a slow request).
     pub stubborn: bool,
     pub counters: Counters,
+    pub started: Instant,
     /// Set on SIGINT or SIGTERM, or by the network thread that sees the
     /// `--seconds` deadline: every network thread stops.
     pub stop: AtomicBool,
@@ -54,42 +85,113 @@ impl Future for YieldNow {
     }
 }
 
-/// The handler: returns the reply it sent, or `None` (malformed, or
-/// given up on `Timeout`).
-pub async fn answer(shared: Arc<Shared>, req: Request, cx: RequestContext) -> Option<Vec<u8>> {
+/// Whether a request may be answered, by its Message-Authenticator under
+/// `secret`: a wrong one, or a missing one when `required`, drops the
+/// packet silently (and is counted), as FreeRADIUS does.
+fn authentic(packet: &codec::Packet<'_>, secret: &[u8], required: bool, c: &Counters) -> bool {
+    match packet.signature(secret) {
+        Signature::Valid => true,
+        Signature::Absent if !required => true,
+        Signature::Absent => {
+            c.unsigned.fetch_add(1, Relaxed);
+            false
+        }
+        Signature::Invalid => {
+            c.forged.fetch_add(1, Relaxed);
+            false
+        }
+    }
+}
+
+/// The handler: checks and answers an Access-Request.
+pub async fn answer(shared: Arc<Shared>, req: Request, cx: RequestContext) -> Answer {
+    let c = &shared.counters;
     let started = Instant::now();
     while started.elapsed() < shared.delay {
         if !shared.stubborn && cx.take_actions().contains(Action::Timeout) {
-            shared.counters.timeouts.fetch_add(1, Relaxed);
-            return None;
+            c.timeouts.fetch_add(1, Relaxed);
+            return Answer::Dropped;
         }
         YieldNow(false).await;
     }
-    let parsed = match codec::parse(&req.datagram) {
-        Ok(parsed) => parsed,
-        Err(_) => {
-            shared.counters.malformed.fetch_add(1, Relaxed);
-            return None;
+    let client = &shared.clients[req.client];
+    let parsed = match codec::parse(&req.packet) {
+        Ok(parsed) if parsed.code == codec::ACCESS_REQUEST => parsed,
+        _ => {
+            c.malformed.fetch_add(1, Relaxed);
+            return Answer::Dropped;
         }
     };
+    if !authentic(
+        &parsed,
+        &client.secret,
+        client.require_message_authenticator,
+        c,
+    ) {
+        return Answer::Dropped;
+    }
     let (Some(name), Ok(password)) = (
         parsed.attr(codec::USER_NAME),
-        parsed.password(&shared.secret),
+        parsed.password(&client.secret),
     ) else {
-        shared.counters.malformed.fetch_add(1, Relaxed);
-        return None;
+        c.malformed.fetch_add(1, Relaxed);
+        return Answer::Dropped;
     };
     let code = if shared.users.check(name, &password) {
-        shared.counters.accepts.fetch_add(1, Relaxed);
+        c.accepts.fetch_add(1, Relaxed);
         codec::ACCESS_ACCEPT
     } else {
         codec::ACCESS_REJECT
     };
-    let mut out = Vec::with_capacity(20);
-    codec::reply(code, &parsed, &shared.secret, &[], &mut out);
-    // A send error (the client's port unreachable) loses only this
-    // reply; the client retransmits.
-    let _ = shared.sockets[req.network].send_to(&out, req.peer);
-    shared.counters.replies.fetch_add(1, Relaxed);
-    Some(out)
+    let mut out = Vec::with_capacity(codec::MIN_LEN + 18);
+    codec::reply(code, &parsed, &client.secret, &[], &mut out);
+    c.replies.fetch_add(1, Relaxed);
+    match req.reply_to {
+        ReplyTo::Udp { peer, network } => {
+            // A send error (the client's port unreachable) loses only this
+            // reply; the client retransmits.
+            let _ = shared.sockets[network].send_to(&out, peer);
+            Answer::Sent(out)
+        }
+        ReplyTo::Tcp(writer) => Answer::Submitted(submit(&writer, out, c)),
+    }
+}
+
+/// Submits `reply` to a TCP connection. A connection whose client does not
+/// read (its write context full) loses the reply, counted; the client's
+/// own time-out tells it.
+pub fn submit(writer: &Writer, reply: Vec<u8>, c: &Counters) -> Status {
+    match writer.submit(reply) {
+        Ok(status) => status,
+        Err(SubmitError::Full(_)) => {
+            c.tcp_unsent.fetch_add(1, Relaxed);
+            Status::Queued
+        }
+        Err(SubmitError::Closed { .. }) => Status::Failed,
+    }
+}
+
+/// The answer to a Status-Server (RFC 5997) from `client`, into `out`: an
+/// Access-Accept saying how long the server has been up and how many
+/// requests it has seen. `false` (and `out` unused) when the packet is to
+/// be dropped: a Status-Server must carry a valid Message-Authenticator,
+/// whatever the client's setting.
+pub fn status(shared: &Shared, client: &Client, packet: &[u8], out: &mut Vec<u8>) -> bool {
+    let c = &shared.counters;
+    let Ok(parsed) = codec::parse(packet) else {
+        c.malformed.fetch_add(1, Relaxed);
+        return false;
+    };
+    if !authentic(&parsed, &client.secret, true, c) {
+        return false;
+    }
+    let message = format!(
+        "handoff radius up {} s, {} requests",
+        shared.started.elapsed().as_secs(),
+        c.requests.load(Relaxed)
+    );
+    let attrs = [(codec::REPLY_MESSAGE, message.as_bytes())];
+    codec::reply(codec::ACCESS_ACCEPT, &parsed, &client.secret, &attrs, out);
+    c.status.fetch_add(1, Relaxed);
+    true
 }

@@ -1,97 +1,207 @@
-//! A network thread: its socket, its duplicate tables and reply cache,
-//! the time limits, and its sleep in `poll(2)`.
+//! A network thread: its UDP socket and TCP listener, its tables, the
+//! time limits, and its sleep in `poll(2)`.
 
-use std::collections::{HashMap, VecDeque};
-use std::net::{SocketAddr, UdpSocket};
+use std::io::ErrorKind::WouldBlock;
+use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 use handoff::signal::Action;
-use handoff::worker::{EnqueueError, Network, Outcome, Ticket};
+use handoff::worker::{EnqueueError, Network, Outcome};
+use handoff::write::Status;
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use signal_hook::iterator::Handle;
 use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::handler::{Request, Shared};
+use crate::codec;
+use crate::handler::{self, Answer, ReplyTo, Request, Shared};
+use crate::tables::{Key, Limits, Peer, Tables};
+use crate::tcp::Tcp;
 
-/// A UDP socket on `addr` that other threads' sockets may share
-/// (`SO_REUSEPORT`: the kernel spreads the clients over them).
-pub fn bind(addr: SocketAddr) -> std::io::Result<UdpSocket> {
-    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
-    socket.set_reuse_port(true)?;
-    socket.set_recv_buffer_size(4 << 20)?;
-    socket.bind(&addr.into())?;
-    Ok(socket.into())
+/// A UDP socket and a TCP listener on `addr` that other threads' sockets
+/// may share (`SO_REUSEPORT`: the kernel spreads the clients over them).
+pub fn bind(addr: SocketAddr) -> std::io::Result<(UdpSocket, TcpListener)> {
+    let udp = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    udp.set_reuse_port(true)?;
+    udp.set_recv_buffer_size(4 << 20)?;
+    udp.bind(&addr.into())?;
+    let addr = udp.local_addr()?; // the port, if `addr` asked for any
+    let tcp = Socket::new(
+        Domain::for_address(addr.as_socket().expect("IP")),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )?;
+    tcp.set_reuse_port(true)?;
+    tcp.set_reuse_address(true)?;
+    tcp.bind(&addr)?;
+    tcp.listen(1024)?;
+    tcp.set_nonblocking(true)?;
+    udp.set_nonblocking(true)?;
+    Ok((udp.into(), tcp.into()))
 }
 
-/// Who a request is: a retransmission repeats all three.
-type Key = (SocketAddr, u8, [u8; 16]);
+pub type Net = Network<Request, Answer>;
 
-/// A request being worked on.
-struct InFlight {
-    key: Key,
-    since: Instant,
-    /// 0, then 1 once sent `Timeout`, 2 once sent `Cancel`.
-    stage: u8,
+/// What every network thread is told.
+#[derive(Clone, Copy)]
+pub struct Config {
+    /// The time limit: `Timeout` then, `Cancel` at twice it.
+    pub limit: Duration,
+    /// This thread's share of the tables' limits.
+    pub limits: Limits,
+    pub deadline: Option<Instant>,
+    /// How long to spin, at least, before sleeping (`--spin-us`).
+    pub spin: Duration,
 }
 
-pub type Net = Network<Request, Option<Vec<u8>>>;
+/// What became of a packet handed to [`Core::dispatch`].
+pub enum Dispatched {
+    /// Handed to a worker: an answer will come back.
+    Enqueued,
+    /// Answered from the tables, or dropped (and counted).
+    Done,
+    /// Not now: the workers or the in-flight table are full. Over UDP the
+    /// packet is dropped (the client retransmits); a TCP connection stops
+    /// reading until replies come back.
+    Busy,
+    /// Answered here, over TCP: what the write context said.
+    Wrote(Status),
+    /// The pool is gone.
+    Stop,
+}
 
-/// One network thread: reads datagrams (non-blocking, in bursts),
-/// answers retransmissions from its tables, enqueues the rest, takes the
-/// workers' replies into the cache, raises `Timeout` and `Cancel` on
-/// requests over their limit, and sleeps in `poll(2)` on its socket and
-/// its reply descriptor when there is nothing to do.
+/// The part of a network thread that handles packets, whatever their
+/// transport.
+pub struct Core<'a> {
+    pub net: Net,
+    pub shared: &'a Shared,
+    pub udp: UdpSocket,
+    pub tables: Tables,
+    pub config: Config,
+    /// The Status-Server reply being built.
+    out: Vec<u8>,
+}
+
+impl Core<'_> {
+    /// Hands a request from client `client` (an index into the clients)
+    /// to the workers, or answers it here: a Status-Server, a duplicate of
+    /// one in flight (`Dup`), or one already answered (the cached reply).
+    pub fn dispatch(
+        &mut self,
+        packet: &[u8],
+        client: usize,
+        peer: Peer,
+        reply_to: ReplyTo,
+    ) -> Dispatched {
+        let shared = self.shared;
+        let c = &shared.counters;
+        if packet.len() < codec::MIN_LEN {
+            c.malformed.fetch_add(1, Relaxed);
+            return Dispatched::Done;
+        }
+        match packet[0] {
+            codec::ACCESS_REQUEST => {}
+            codec::STATUS_SERVER => {
+                if !handler::status(shared, &shared.clients[client], packet, &mut self.out) {
+                    return Dispatched::Done;
+                }
+                return match reply_to {
+                    ReplyTo::Udp { peer, .. } => {
+                        let _ = self.udp.send_to(&self.out, peer);
+                        Dispatched::Done
+                    }
+                    ReplyTo::Tcp(writer) => {
+                        Dispatched::Wrote(handler::submit(&writer, self.out.clone(), c))
+                    }
+                };
+            }
+            _ => {
+                c.malformed.fetch_add(1, Relaxed);
+                return Dispatched::Done;
+            }
+        }
+        let key: Key = (peer, packet[1], packet[4..20].try_into().expect("16 bytes"));
+        if let Some(ticket) = self.tables.in_flight(&key) {
+            c.duplicates.fetch_add(1, Relaxed);
+            let _ = self.net.signal(ticket, Action::Dup);
+            return Dispatched::Done;
+        }
+        if let (Some(reply), ReplyTo::Udp { peer, .. }) = (self.tables.cached(&key), &reply_to) {
+            c.resent.fetch_add(1, Relaxed);
+            let _ = self.udp.send_to(reply, *peer);
+            return Dispatched::Done;
+        }
+        if !self.tables.has_room(&self.config.limits, packet.len()) {
+            c.inflight_full.fetch_add(1, Relaxed);
+            return Dispatched::Busy;
+        }
+        let request = Request {
+            packet: packet.to_vec(),
+            client,
+            reply_to,
+        };
+        match self.net.enqueue(request) {
+            Ok(ticket) => {
+                self.tables.start(ticket, key, packet.len(), Instant::now());
+                Dispatched::Enqueued
+            }
+            Err(EnqueueError::Full(_)) => {
+                c.refused.fetch_add(1, Relaxed);
+                Dispatched::Busy
+            }
+            Err(_) => Dispatched::Stop,
+        }
+    }
+}
+
+/// One network thread: reads datagrams (non-blocking, in bursts) and TCP
+/// packets, hands them to [`Core::dispatch`], takes the workers' answers
+/// (into the reply cache, or to the TCP connections that want to be
+/// written), raises `Timeout` and `Cancel` on requests over their limit,
+/// closes idle connections, and sleeps in `poll(2)` on its socket, its
+/// connections and its reply descriptor when there is nothing to do.
 pub fn network(
-    mut net: Net,
-    socket: UdpSocket,
+    net: Net,
+    (udp, listener): (UdpSocket, TcpListener),
     shared: &Shared,
-    limit: Duration,
-    deadline: Option<Instant>,
+    config: Config,
     signals: &Handle,
 ) {
-    socket.set_nonblocking(true).unwrap();
+    let mut core = Core {
+        net,
+        shared,
+        udp,
+        tables: Tables::default(),
+        config,
+        out: Vec::with_capacity(codec::MAX_LEN),
+    };
+    let mut tcp = match Tcp::new(listener) {
+        Ok(tcp) => tcp,
+        Err(e) => {
+            eprintln!("radius: epoll: {e}");
+            shared.stop.store(true, Relaxed);
+            signals.close();
+            return;
+        }
+    };
     let c = &shared.counters;
-    // In flight, by ticket and by key; answered, by key, expiring in
-    // the order they were answered.
-    let mut inflight: HashMap<Ticket, InFlight> = HashMap::new();
-    let mut by_key: HashMap<Key, Ticket> = HashMap::new();
-    let mut cache: HashMap<Key, (Vec<u8>, Instant)> = HashMap::new();
-    let mut expiry: VecDeque<(Instant, Key)> = VecDeque::new();
-    let mut buf = [0u8; 4096];
+    let mut buf = vec![0u8; codec::MAX_LEN];
     let mut last_scan = Instant::now();
     let mut idle = 0u32;
-    loop {
-        if shared.stop.load(Relaxed) || deadline.is_some_and(|d| Instant::now() >= d) {
+    let mut idle_since = Instant::now();
+    'serve: loop {
+        if shared.stop.load(Relaxed) || config.deadline.is_some_and(|d| Instant::now() >= d) {
             // Past the deadline: stop every network thread and wake the
             // main thread from its wait for signals.
             shared.stop.store(true, Relaxed);
             signals.close();
             break;
         }
-        let mut progressed = false;
-        while let Some(reply) = net.try_reply() {
-            progressed = true;
-            let Some(done) = inflight.remove(&reply.ticket) else {
-                continue;
-            };
-            by_key.remove(&done.key);
-            match reply.outcome {
-                Outcome::Done(Some(bytes)) => {
-                    let now = Instant::now();
-                    cache.insert(done.key, (bytes, now));
-                    expiry.push_back((now, done.key));
-                }
-                Outcome::Cancelled => {
-                    c.cancels.fetch_add(1, Relaxed);
-                }
-                _ => {}
-            }
-        }
+        let mut progressed = take_answers(&mut core, &mut tcp);
         for _ in 0..64 {
-            let (n, peer) = match socket.recv_from(&mut buf) {
+            let (n, peer) = match core.udp.recv_from(&mut buf) {
                 Ok(got) => got,
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == WouldBlock => break,
                 Err(e) => {
                     eprintln!("radius: recv: {e}");
                     break;
@@ -99,68 +209,31 @@ pub fn network(
             };
             progressed = true;
             c.requests.fetch_add(1, Relaxed);
-            if n < 20 {
-                c.malformed.fetch_add(1, Relaxed);
+            let Some(client) = shared.clients.find(peer.ip(), false) else {
+                c.unknown.fetch_add(1, Relaxed);
                 continue;
-            }
-            let key: Key = (peer, buf[1], buf[4..20].try_into().unwrap());
-            if let Some(&ticket) = by_key.get(&key) {
-                c.duplicates.fetch_add(1, Relaxed);
-                let _ = net.signal(ticket, Action::Dup);
-                continue;
-            }
-            if let Some((reply, _)) = cache.get(&key) {
-                c.resent.fetch_add(1, Relaxed);
-                let _ = socket.send_to(reply, peer);
-                continue;
-            }
-            let request = Request {
-                datagram: buf[..n].to_vec(),
-                peer,
-                network: net.index(),
             };
-            match net.enqueue(request) {
-                Ok(ticket) => {
-                    by_key.insert(key, ticket);
-                    inflight.insert(
-                        ticket,
-                        InFlight {
-                            key,
-                            since: Instant::now(),
-                            stage: 0,
-                        },
-                    );
-                }
-                // Back-pressure: the client retransmits.
-                Err(EnqueueError::Full(_)) => {
-                    c.refused.fetch_add(1, Relaxed);
-                }
-                Err(_) => return,
+            let reply_to = ReplyTo::Udp {
+                peer,
+                network: core.net.index(),
+            };
+            if let Dispatched::Stop = core.dispatch(&buf[..n], client, Peer::Udp(peer), reply_to) {
+                break 'serve;
             }
         }
         let now = Instant::now();
-        if now - last_scan >= Duration::from_millis(1) {
+        let scan = now - last_scan >= Duration::from_millis(1);
+        if scan || tcp.is_active() {
+            progressed |= tcp.poll(&mut core);
+        }
+        if scan {
             last_scan = now;
-            // Timeout at the limit, Cancel at twice it.
-            for (ticket, f) in inflight.iter_mut() {
-                let age = now - f.since;
-                if age >= 2 * limit && f.stage < 2 {
-                    f.stage = 2;
-                    let _ = net.signal(*ticket, Action::Cancel);
-                } else if age >= limit && f.stage < 1 {
-                    f.stage = 1;
-                    let _ = net.signal(*ticket, Action::Timeout);
-                }
-            }
-            while let Some(&(at, key)) = expiry.front() {
-                if now - at < CACHE_FOR {
-                    break;
-                }
-                expiry.pop_front();
-                if cache.get(&key).is_some_and(|(_, t)| *t == at) {
-                    cache.remove(&key);
-                }
-            }
+            let net = &core.net;
+            core.tables.overdue(config.limit, now, |ticket, action| {
+                let _ = net.signal(ticket, action);
+            });
+            core.tables.expire(&config.limits, now);
+            tcp.tick(&mut core, now);
         }
         if progressed {
             idle = 0;
@@ -169,26 +242,73 @@ pub fn network(
         idle += 1;
         // Spin a little first: at high rates the next datagram comes
         // sooner than a sleep and a wake-up would take.
-        if idle < SPINS {
+        if idle == 1 {
+            idle_since = now;
+        }
+        if idle < SPINS || now - idle_since < config.spin {
             std::hint::spin_loop();
             continue;
         }
-        // Nothing for a while: sleep until a datagram, a reply, or the
-        // next 10 ms (for the time limits and the stop flag).
-        if net.arm() {
+        // Nothing for a while: sleep until a datagram, a connection's
+        // event, a reply, or the next 10 ms (for the time limits and the
+        // stop flag).
+        if core.net.arm() {
             let mut fds = [
-                PollFd::new(&socket, PollFlags::IN),
-                PollFd::new(&net, PollFlags::IN),
+                PollFd::new(&core.udp, PollFlags::IN),
+                PollFd::new(&core.net, PollFlags::IN),
+                PollFd::new(tcp.epoll(), PollFlags::IN),
             ];
             // EINTR (a signal) only ends the sleep early.
             let _ = poll(&mut fds, Some(&POLL_TIMEOUT));
-            net.disarm();
+            core.net.disarm();
         }
         idle = 0;
     }
+    tcp.close_all(&core);
     // Take the replies still owed, so that the pool can finish.
-    while net.reply_blocking().is_some() {}
+    while core.net.reply_blocking().is_some() {}
 }
+
+/// Takes the workers' answers: UDP replies into the cache, TCP ones to
+/// their connections; then lets the connections that were waiting for
+/// room read again. Whether there were any.
+fn take_answers(core: &mut Core<'_>, tcp: &mut Tcp) -> bool {
+    let shared = core.shared;
+    let c = &shared.counters;
+    let mut any = false;
+    while let Some(reply) = core.net.try_reply() {
+        any = true;
+        let Some(done) = core.tables.finish(reply.ticket) else {
+            continue;
+        };
+        match (reply.outcome, done.key.0) {
+            (Outcome::Done(Answer::Sent(bytes)), Peer::Udp(_)) => {
+                let evicted =
+                    core.tables
+                        .cache(&core.config.limits, done.key, bytes, Instant::now());
+                c.evicted.fetch_add(evicted, Relaxed);
+            }
+            (outcome, peer) => {
+                let status = match outcome {
+                    Outcome::Done(Answer::Submitted(status)) => Some(status),
+                    Outcome::Cancelled => {
+                        c.cancels.fetch_add(1, Relaxed);
+                        None
+                    }
+                    _ => None,
+                };
+                if let Peer::Tcp(id) = peer {
+                    tcp.answered(core, id, status);
+                }
+            }
+        }
+    }
+    if any {
+        tcp.resume(core);
+    }
+    any
+}
+
 /// Empty polls of a network thread before it sleeps.
 const SPINS: u32 = 64;
 
@@ -198,6 +318,3 @@ const POLL_TIMEOUT: Timespec = Timespec {
     tv_sec: 0,
     tv_nsec: 10_000_000,
 };
-
-/// How long a reply stays cached for retransmissions.
-const CACHE_FOR: Duration = Duration::from_secs(5);
