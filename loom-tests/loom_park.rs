@@ -233,3 +233,21 @@ fn signal_raise_wakes_a_sleeping_worker() {
         raiser.join().unwrap();
     });
 }
+
+/// An `mpsc` producer waiting as an async task on a full ring (its waker on
+/// the wait list, counted while listed): the consumer's pop wakes it, and
+/// its item arrives.
+#[test]
+fn mpsc_task_producer_woken_by_pop() {
+    loom::model(|| {
+        let (tx, mut rx) = mpsc::channel::<Item>(1);
+        tx.push(Arc::new(1)).unwrap();
+        let producer = thread::spawn(move || {
+            loom::future::block_on(tx.push_async(Arc::new(2))).unwrap();
+        });
+        let first = rx.pop_blocking().unwrap();
+        let second = rx.pop_blocking().unwrap();
+        assert_eq!((*first, *second), (1, 2));
+        producer.join().unwrap();
+    });
+}

@@ -103,7 +103,9 @@ fn submit(ctx: &WriteContext<Sink>, out: &Mutex<Vec<u8>>, id: u8, seen: &mut See
             assert_eq!(back, frame(id), "the refused frame comes back whole");
             seen.refused.push(id);
         }
-        Err(SubmitError::Full(_)) => panic!("no bound is reached in these models"),
+        Err(SubmitError::Full(_) | SubmitError::QueueFull(_)) => {
+            panic!("no bound is reached in these models")
+        }
     }
 }
 

@@ -190,7 +190,7 @@ fn hammer(
                                 *seen.statuses.entry(name(status)).or_default() += 1;
                                 break;
                             }
-                            Err(SubmitError::Full(back)) => {
+                            Err(SubmitError::Full(back) | SubmitError::QueueFull(back)) => {
                                 assert!(start.elapsed() < PATIENCE, "full for good");
                                 frame = back;
                                 thread::yield_now();
@@ -364,7 +364,8 @@ fn back_pressure_hands_frames_back() {
     let ctx = WriteContext::with_config(Stalled(false), config).unwrap();
     assert_eq!(ctx.submit(vec![0; 1]), Ok(Status::WantsWritable));
     assert_eq!(ctx.submit(vec![1; 1]), Ok(Status::Queued));
-    assert_eq!(ctx.submit(vec![2; 1]), Err(SubmitError::Full(vec![2])));
+    assert_eq!(ctx.submit(vec![2; 1]), Err(SubmitError::QueueFull(vec![2])));
+    assert!(ctx.submit(vec![3; 1]).unwrap_err().is_full());
 }
 
 /// Frames left inside a context (queued, in a batch, partly written) are
@@ -630,7 +631,7 @@ fn tcp_slow_reader_holds_up_nobody() {
                         };
                         match contexts[c].submit(frame) {
                             Ok(status) => assert_ne!(status, Status::Failed),
-                            Err(SubmitError::Full(back)) => {
+                            Err(SubmitError::Full(back) | SubmitError::QueueFull(back)) => {
                                 held[c] = Some(back);
                                 refused += 1;
                             }

@@ -13,10 +13,14 @@
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct WriteConfig {
-    /// How many frames the queue holds. Up to 256 more may sit popped and
-    /// partly written in the holder's batch. Default 256. The queue takes
-    /// `16 + size_of::<F>()` bytes a frame (10 KiB for `Vec<u8>` frames by
-    /// default), allocated once, when the context is made.
+    /// How many frames the queue holds; beyond it a submit is refused
+    /// with [`SubmitError::QueueFull`](super::SubmitError::QueueFull). Up to
+    /// 256 more may sit popped and partly written in the holder's batch.
+    /// Default 1024: submitters that outpace the holder's `writev` (many
+    /// small replies, a fast reader) should meet the byte bound first, not
+    /// this one. The queue takes `16 + size_of::<F>()` bytes a frame (40 KiB
+    /// for `Vec<u8>` frames at the default), allocated once, when the
+    /// context is made: with many connections, size it down.
     pub queue_capacity: usize,
     /// The back-pressure bound: a frame is refused with
     /// [`SubmitError::Full`](super::SubmitError::Full) when the bytes accepted and not yet written
@@ -33,10 +37,10 @@ impl Default for WriteConfig {
 }
 
 impl WriteConfig {
-    /// The defaults: a queue of 256 frames, at most 4 MiB pending.
+    /// The defaults: a queue of 1024 frames, at most 4 MiB pending.
     pub const fn new() -> Self {
         Self {
-            queue_capacity: 256,
+            queue_capacity: 1024,
             max_pending_bytes: 4 << 20,
         }
     }

@@ -144,7 +144,7 @@ unsafe impl<W: Send, F: Send> Sync for WriteContext<W, F> {}
 
 impl<W: Write, F: AsRef<[u8]> + Send> WriteContext<W, F> {
     /// A context for `writer` with the default [`WriteConfig`]: a queue of
-    /// 256 frames, at most 4 MiB pending.
+    /// 1024 frames, at most 4 MiB pending.
     ///
     /// ```
     /// let ctx: handoff::write::WriteContext<Vec<u8>> = handoff::write::WriteContext::new(Vec::new());
@@ -215,9 +215,10 @@ impl<W: Write, F: AsRef<[u8]> + Send> WriteContext<W, F> {
     /// # Errors
     ///
     /// The frame comes back in [`SubmitError::Full`] when accepting it would
-    /// take the pending bytes over [`WriteConfig::max_pending_bytes`] or the
-    /// queue is full, and in [`SubmitError::Closed`] (with the error) when an
-    /// earlier I/O error closed the context.
+    /// take the pending bytes over [`WriteConfig::max_pending_bytes`], in
+    /// [`SubmitError::QueueFull`] when the frame queue is full, and in
+    /// [`SubmitError::Closed`] (with the error) when an earlier I/O error
+    /// closed the context.
     ///
     /// ```
     /// use handoff::write::{Status, WriteContext};
@@ -290,7 +291,7 @@ impl<W: Write, F: AsRef<[u8]> + Send> WriteContext<W, F> {
             );
             // ordering: Relaxed, as above.
             self.hot.pending.fetch_sub(len, Relaxed);
-            return Err(SubmitError::Full(refused.into_inner().frame));
+            return Err(SubmitError::QueueFull(refused.into_inner().frame));
         }
         Ok(state)
     }

@@ -26,10 +26,16 @@ use std::io;
 /// # }
 /// ```
 pub enum SubmitError<F> {
-    /// Back-pressure: the pending bytes would exceed
-    /// [`WriteConfig::max_pending_bytes`](super::WriteConfig::max_pending_bytes), or the queue is full. The
-    /// connection is alive; the caller may retry later or drop the reply.
+    /// Back-pressure on bytes: the pending bytes would exceed
+    /// [`WriteConfig::max_pending_bytes`](super::WriteConfig::max_pending_bytes).
+    /// The connection is alive; the caller may retry later or drop the
+    /// reply.
     Full(F),
+    /// Back-pressure on frames: the frame queue holds
+    /// [`WriteConfig::queue_capacity`](super::WriteConfig::queue_capacity)
+    /// frames already (many small frames faster than the writer takes
+    /// them). As for `Full`, retry later or drop the reply.
+    QueueFull(F),
     /// The context was closed by an earlier I/O error; the frame was not
     /// queued.
     Closed {
@@ -45,8 +51,19 @@ impl<F> SubmitError<F> {
     /// Returns the frame that was not queued.
     pub fn into_frame(self) -> F {
         match self {
-            Self::Full(frame) | Self::Closed { frame, .. } => frame,
+            Self::Full(frame) | Self::QueueFull(frame) | Self::Closed { frame, .. } => frame,
         }
+    }
+
+    /// Whether this is back-pressure ([`Full`](Self::Full) or
+    /// [`QueueFull`](Self::QueueFull)): a later submit may succeed.
+    ///
+    /// ```
+    /// use handoff::write::SubmitError;
+    /// assert!(SubmitError::QueueFull(()).is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        matches!(self, Self::Full(_) | Self::QueueFull(_))
     }
 }
 
@@ -54,6 +71,7 @@ impl<F> fmt::Debug for SubmitError<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Full(_) => f.write_str("Full(..)"),
+            Self::QueueFull(_) => f.write_str("QueueFull(..)"),
             Self::Closed { error, .. } => f
                 .debug_struct("Closed")
                 .field("error", error)
@@ -66,6 +84,7 @@ impl<F> fmt::Display for SubmitError<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Full(_) => f.write_str("write context is full: too many bytes pending"),
+            Self::QueueFull(_) => f.write_str("write context is full: too many frames queued"),
             Self::Closed { error, .. } => write!(f, "write context is closed: {error}"),
         }
     }
@@ -74,7 +93,7 @@ impl<F> fmt::Display for SubmitError<F> {
 impl<F> std::error::Error for SubmitError<F> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Full(_) => None,
+            Self::Full(_) | Self::QueueFull(_) => None,
             Self::Closed { error, .. } => Some(error),
         }
     }
@@ -85,7 +104,7 @@ impl<F: PartialEq> PartialEq for SubmitError<F> {
     /// kind.
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
-            (Self::Full(a), Self::Full(b)) => a == b,
+            (Self::Full(a), Self::Full(b)) | (Self::QueueFull(a), Self::QueueFull(b)) => a == b,
             (Self::Closed { frame: a, error: x }, Self::Closed { frame: b, error: y }) => {
                 a == b && x.kind() == y.kind()
             }

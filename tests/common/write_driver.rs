@@ -227,10 +227,10 @@ pub fn run(capacity: usize, limit: usize, ops: &[Op]) {
                         }
                         other => panic!("op {i}: closed context gave {other:?}"),
                     }
-                } else if before != 0 && before + frame.len() > limit
-                    || m.pending.len() - m.batch == capacity
-                {
+                } else if before != 0 && before + frame.len() > limit {
                     assert_eq!(got, Err(SubmitError::Full(frame)), "op {i}");
+                } else if m.pending.len() - m.batch == capacity {
+                    assert_eq!(got, Err(SubmitError::QueueFull(frame)), "op {i}");
                 } else {
                     m.pending.push_back(frame);
                     let want = match (submit, m.state) {

@@ -166,7 +166,7 @@ impl Server for HandoffServer {
                 Ok(Status::Failed) => {
                     panic!("handoff: connection {conn} failed: {:?}", ctx.error())
                 }
-                Err(SubmitError::Full(back)) => {
+                Err(SubmitError::Full(back) | SubmitError::QueueFull(back)) => {
                     if droppable {
                         return false;
                     }
@@ -254,7 +254,7 @@ impl Server for HandoffBatched {
                     fed[conn] = true;
                     return true;
                 }
-                Err(SubmitError::Full(back)) => {
+                Err(SubmitError::Full(back) | SubmitError::QueueFull(back)) => {
                     // Write what is queued (this batch's replies
                     // included) before retrying or dropping.
                     shared.flush(conn);

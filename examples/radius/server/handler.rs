@@ -163,7 +163,7 @@ pub async fn answer(shared: Arc<Shared>, req: Request, cx: RequestContext) -> An
 pub fn submit(writer: &Writer, reply: Vec<u8>, c: &Counters) -> Status {
     match writer.submit(reply) {
         Ok(status) => status,
-        Err(SubmitError::Full(_)) => {
+        Err(SubmitError::Full(_) | SubmitError::QueueFull(_)) => {
             c.tcp_unsent.fetch_add(1, Relaxed);
             Status::Queued
         }
