@@ -8,7 +8,7 @@
 //! fence of the protocol (see `.ci/loom-mutants`) makes these models fail.
 #![cfg(loom)]
 
-use handoff::park::{Parker, SpinPolicy};
+use handoff::park::{FdParker, Parker, SpinPolicy};
 use handoff::signal::{self, Action, Actions, Raised};
 use handoff::{mpsc, spsc, PopTimeoutError, PushError};
 use loom::sync::atomic::{AtomicBool, Ordering};
@@ -100,7 +100,7 @@ fn task_wait_pop_async() {
 #[test]
 fn fd_wait_arm_disarm() {
     loom::model(|| {
-        let mut parker = Parker::with_fd().unwrap();
+        let mut parker = FdParker::new().unwrap();
         let (mut tx, mut rx) = spsc::channel::<Item>(2);
         rx.register(&parker.unparker()).unwrap();
         let producer = thread::spawn(move || {

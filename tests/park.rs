@@ -17,7 +17,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{block_on, scaled, CountingWaker, Drops, Tracked};
-use handoff::park::{Parker, RegisterError, SpinPolicy};
+use handoff::park::{FdParker, Parker, RegisterError, SpinPolicy};
 use handoff::{mpsc, spsc, PopError, PopTimeoutError, PushError, PushTimeoutError};
 #[cfg(target_os = "linux")]
 use park_driver::EventLoop;
@@ -422,7 +422,7 @@ fn thread_wake_ups_at_most_one_per_burst() {
 #[cfg(target_os = "linux")]
 #[test]
 fn fd_is_readable_after_a_push_to_an_armed_parker() {
-    let mut parker = Parker::with_fd().unwrap();
+    let mut parker = FdParker::new().unwrap();
     let event_loop = EventLoop::new(&parker);
     let (mut tx, mut rx) = spsc::channel::<u32>(16);
     rx.register(&parker.unparker()).unwrap();
@@ -501,12 +501,6 @@ fn own_blocking_pop_after_register_panics() {
     let (_tx, mut rx) = spsc::channel::<u8>(1);
     rx.register(&parker.unparker()).unwrap();
     let _ = rx.pop_timeout(Duration::from_millis(1));
-}
-
-#[test]
-#[should_panic(expected = "Parker::arm needs a parker made by Parker::with_fd")]
-fn arm_without_fd_panics() {
-    Parker::new().arm(|| false);
 }
 
 #[test]

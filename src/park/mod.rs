@@ -72,7 +72,7 @@
 //! call; MPSC producers waiting for space share an event count instead (a
 //! count of waiters and a futex epoch). On Linux a thread sleeps on a futex
 //! and an event loop on an eventfd; elsewhere threads sleep on a mutex and
-//! condition variable, and [`Parker::with_fd`] returns `Unsupported`.
+//! condition variable, and [`FdParker::new`] returns `Unsupported`.
 //!
 //! # Guarantees
 //!
@@ -100,6 +100,8 @@
 //!   other waiters are still woken.
 
 mod attempt;
+mod barrier;
+mod fd;
 mod own;
 mod parker;
 mod policy;
@@ -110,6 +112,8 @@ mod waitlist;
 use core::fmt;
 
 pub(crate) use attempt::{push_attempt, timed_pop, timed_push};
+pub use barrier::{barrier, set_barrier, Barrier, BarrierError};
+pub use fd::FdParker;
 pub(crate) use own::OwnParker;
 pub use parker::{ParkStats, Parker};
 pub(crate) use policy::PolicyCell;

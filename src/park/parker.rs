@@ -23,9 +23,9 @@ use crate::sys::{barrier, EventFd};
 ///   elsewhere);
 /// - an async task: [`poll_wait`](Self::poll_wait) (the task's `Waker` is
 ///   woken);
-/// - an event loop: [`Parker::with_fd`], then [`arm`](Self::arm) before
-///   sleeping in `epoll`/`mio` on its descriptor, [`disarm`](Self::disarm)
-///   after.
+/// - an event loop: an [`FdParker`](super::FdParker), this parker with a
+///   descriptor that `epoll`, mio or tokio's `AsyncFd` sleep on (`arm`
+///   before, `disarm` after).
 ///
 /// Rings learn which parker to wake through
 /// [`spsc::Consumer::register`](crate::spsc::Consumer::register) and
@@ -94,20 +94,9 @@ impl Parker {
         }
     }
 
-    /// A parker that can also sleep in an event loop: its file descriptor
-    /// (see [`AsFd`](std::os::fd::AsFd)) becomes readable when a registered
-    /// ring has work. Linux only (an eventfd); elsewhere this returns an
-    /// [`Unsupported`](io::ErrorKind::Unsupported) error.
-    ///
-    /// ```
-    /// # #[cfg(target_os = "linux")] {
-    /// use std::os::fd::AsRawFd;
-    /// let parker = handoff::park::Parker::with_fd()?;
-    /// assert!(parker.as_raw_fd() >= 0);
-    /// # }
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn with_fd() -> io::Result<Self> {
+    /// A parker that can also sleep in an event loop (see
+    /// [`FdParker`](super::FdParker)).
+    pub(crate) fn with_fd() -> io::Result<Self> {
         Ok(Self {
             inner: Arc::new(Inner::new(Some(EventFd::new()?))),
             policy: SpinPolicy::default(),
@@ -307,37 +296,15 @@ impl Parker {
         Poll::Pending
     }
 
-    /// For an event loop: announces that the caller is about to sleep until
-    /// this parker's descriptor is readable, then checks `has_work` once
-    /// more. Returns `true` if the caller may sleep (the next wake-up makes
-    /// the descriptor readable), `false` if `has_work` found work (do it and
-    /// call `arm` again later). Call [`disarm`](Self::disarm) when the loop
-    /// wakes, whatever woke it.
+    /// For an event loop: see [`FdParker::arm`](super::FdParker::arm).
     ///
     /// # Panics
     ///
-    /// If the parker was not made by [`Parker::with_fd`].
-    ///
-    /// ```
-    /// # #[cfg(target_os = "linux")] {
-    /// use handoff::{park::Parker, spsc};
-    ///
-    /// let mut parker = Parker::with_fd()?;
-    /// let (mut tx, mut rx) = spsc::channel(4);
-    /// rx.register(&parker.unparker()).unwrap();
-    /// assert!(parker.arm(|| !rx.is_empty())); // nothing yet: sleep in epoll
-    /// tx.push(1).unwrap(); // makes the descriptor readable
-    /// // ... epoll_wait returns ...
-    /// parker.disarm();
-    /// assert_eq!(rx.pop(), Some(1));
-    /// assert!(!parker.arm(|| true)); // work found: don't sleep
-    /// # }
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn arm(&mut self, mut has_work: impl FnMut() -> bool) -> bool {
+    /// If the parker has no eventfd (not made by `Parker::with_fd`).
+    pub(crate) fn arm(&mut self, mut has_work: impl FnMut() -> bool) -> bool {
         assert!(
             self.inner.fd.is_some(),
-            "Parker::arm needs a parker made by Parker::with_fd"
+            "Parker::arm needs a parker with an eventfd"
         );
         // Forget an old announcement or wake-up first (an `arm` without a
         // `disarm`), so the descriptor is readable only for a wake-up of
@@ -359,28 +326,29 @@ impl Parker {
         }
     }
 
-    /// Ends an [`arm`](Self::arm)ed sleep: makes the descriptor unreadable
-    /// and the parker awake again. Harmless when not armed.
-    ///
-    /// ```
-    /// # #[cfg(target_os = "linux")] {
-    /// let mut parker = handoff::park::Parker::with_fd()?;
-    /// parker.disarm();
-    /// # }
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn disarm(&mut self) {
+    /// Whether this parker has an eventfd.
+    pub(crate) fn has_fd(&self) -> bool {
+        self.inner.fd.is_some()
+    }
+
+    /// Ends an armed sleep: see [`FdParker::disarm`](super::FdParker::disarm).
+    pub(crate) fn disarm(&mut self) {
         self.clear();
         if let Some(fd) = self.inner.fd.as_ref() {
             fd.drain();
         }
     }
 
+    /// The eventfd, for a parker made by `Parker::with_fd`.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        self.inner.fd.as_ref().map(EventFd::as_fd)
+    }
+
     /// Under loom, what `epoll_wait` on the descriptor does: returns once it
     /// is readable.
     #[cfg(loom)]
-    #[doc(hidden)]
-    pub fn wait_fd_readable(&self) {
+    pub(crate) fn wait_fd_readable(&self) {
         self.inner
             .fd
             .as_ref()
@@ -429,31 +397,6 @@ impl Parker {
         // ordering: Relaxed; a statistic only the waiter writes.
         let n = self.inner.sleeps.load(Ordering::Relaxed);
         self.inner.sleeps.store(n + 1, Ordering::Relaxed);
-    }
-}
-
-#[cfg(target_os = "linux")]
-#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
-impl std::os::fd::AsFd for Parker {
-    /// The eventfd of a parker made by [`Parker::with_fd`].
-    ///
-    /// # Panics
-    ///
-    /// If the parker was made by [`Parker::new`], which has none.
-    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-        match self.inner.fd.as_ref() {
-            Some(fd) => fd.as_fd(),
-            None => panic!("this Parker has no file descriptor: make it with Parker::with_fd"),
-        }
-    }
-}
-
-#[cfg(target_os = "linux")]
-#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
-impl std::os::fd::AsRawFd for Parker {
-    /// See [`AsFd`](std::os::fd::AsFd): panics for a parker without one.
-    fn as_raw_fd(&self) -> std::os::fd::RawFd {
-        std::os::fd::AsFd::as_fd(self).as_raw_fd()
     }
 }
 

@@ -33,7 +33,7 @@ pub(crate) struct Inner {
     /// The task to wake when `state` is `PARKED_TASK`.
     pub(super) waker: AtomicWaker,
     /// The descriptor to make readable when `state` is `PARKED_FD`; `Some`
-    /// exactly for parkers made by [`Parker::with_fd`](super::Parker::with_fd).
+    /// exactly for [`FdParker`](super::FdParker)s.
     pub(super) fd: Option<EventFd>,
     /// How many times the waiter went to sleep. Written only by the waiter.
     pub(super) sleeps: AtomicU64,

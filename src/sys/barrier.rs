@@ -7,12 +7,15 @@
 //!
 //! - [`light`] is what the producer runs on every push; [`heavy`] is what the
 //!   waiter runs once before it sleeps.
-//! - With Linux's `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)`, [`heavy`]
-//!   makes every running thread of the process execute a full memory barrier,
-//!   so [`light`] only has to stop the compiler from reordering: the push path
-//!   pays nothing. This is the asymmetric barrier of folly's
-//!   `asymmetricHeavyBarrier` and of userspace RCU.
-//! - Elsewhere (other systems, old kernels, Miri, or with
+//! - With an asymmetric barrier (Linux's
+//!   `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)`, Windows's
+//!   `FlushProcessWriteBuffers`), [`heavy`] makes every running thread of the
+//!   process execute a full memory barrier, so [`light`] only has to stop
+//!   the compiler from reordering: the push path pays nothing. This is the
+//!   asymmetric barrier of folly's `asymmetricHeavyBarrier`, of userspace
+//!   RCU and of .NET's runtime.
+//! - Elsewhere (macOS and the BSDs, old kernels, Miri, when the program
+//!   chose fences with `park::set_barrier`, or with
 //!   `HANDOFF_NO_MEMBARRIER=1` in the environment) both sides run
 //!   `fence(SeqCst)`.
 //! - Under loom both are `fence(SeqCst)`, which loom models; the loom models
@@ -22,7 +25,8 @@
 //!
 //! One process-wide state word: `UNINIT`, then `BUSY` while one thread
 //! registers the process for expedited membarrier, then `FENCES` or
-//! `MEMBARRIER` for good. Every ring and parker calls [`init`] when it is
+//! `ASYMMETRIC` for good. A program may choose first ([`choose`], behind
+//! `park::set_barrier`); otherwise every ring and parker calls [`init`] when it is
 //! made, and `init` returns only once the mode is final, so every thread
 //! that ever touches a ring sees the final mode (the ring reached it
 //! through whatever handed it over, which orders it after `init`).
@@ -35,7 +39,7 @@
 //! would). The registering thread, if it is merely slow, then finds the
 //! mode settled and leaves it; both sides fencing is always correct.
 //!
-//! # When membarrier fails after registration
+//! # When the system's barrier fails
 //!
 //! It should not, but it can: `-ENOMEM` on kernels built with
 //! `CPUMASK_OFFSTACK`, or a seccomp filter installed after the process
@@ -109,53 +113,136 @@ mod imp {
     pub(crate) fn asymmetric() -> bool {
         false
     }
+
+    /// Under loom the pair is always modelled as fences.
+    pub(crate) fn choose(asymmetric: bool) -> Result<(), super::Refused> {
+        if asymmetric {
+            Err(super::Refused::Unsupported)
+        } else {
+            Ok(())
+        }
+    }
 }
 
-#[cfg(all(not(loom), target_os = "linux", not(miri)))]
+/// The operating system's asymmetric barrier: Linux's
+/// `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` (after registering the
+/// process), Windows's `FlushProcessWriteBuffers`. Each runs a full memory
+/// barrier on every thread of the process that is running.
+#[cfg(all(not(loom), not(miri), target_os = "linux"))]
+mod os {
+    use rustix::thread::{membarrier, membarrier_query, MembarrierCommand, MembarrierQuery};
+
+    /// Whether the barrier can be used from now on.
+    pub(super) fn register() -> bool {
+        membarrier_query().contains(MembarrierQuery::PRIVATE_EXPEDITED)
+            && membarrier(MembarrierCommand::RegisterPrivateExpedited).is_ok()
+    }
+
+    /// One barrier; `false` if it did not run (it then reached nobody).
+    pub(super) fn barrier() -> bool {
+        membarrier(MembarrierCommand::PrivateExpedited).is_ok()
+    }
+
+    /// The monotonic clock in nanoseconds (no `Instant` base to initialise,
+    /// so nothing here can block).
+    pub(super) fn now_ns() -> u64 {
+        let t = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
+        (t.tv_sec as u64)
+            .saturating_mul(1_000_000_000)
+            .saturating_add(t.tv_nsec as u64)
+    }
+}
+
+#[cfg(all(not(loom), not(miri), windows))]
+mod os {
+    /// Always there (Windows Vista and later): nothing to register.
+    pub(super) fn register() -> bool {
+        true
+    }
+
+    /// One barrier. `FlushProcessWriteBuffers` cannot fail: it interrupts
+    /// every processor running a thread of the process.
+    pub(super) fn barrier() -> bool {
+        // SAFETY: a system call with no arguments and no preconditions.
+        unsafe { windows_sys::Win32::System::Threading::FlushProcessWriteBuffers() };
+        true
+    }
+
+    /// A monotonic clock in nanoseconds, from `Instant` (on Windows it has
+    /// no lazily initialised base to block on).
+    pub(super) fn now_ns() -> u64 {
+        use std::sync::OnceLock;
+        use std::time::Instant;
+        static BASE: OnceLock<Instant> = OnceLock::new();
+        BASE.get_or_init(Instant::now).elapsed().as_nanos() as u64
+    }
+}
+
+#[cfg(all(not(loom), not(miri), any(target_os = "linux", windows)))]
 mod imp {
     use std::sync::atomic::{compiler_fence, fence, AtomicU64, AtomicU8, Ordering};
     use std::time::Duration;
 
-    use rustix::thread::{membarrier, membarrier_query, MembarrierCommand, MembarrierQuery};
-
-    use super::{HANDOVER, INIT_PATIENCE};
+    use super::os;
+    use super::{Refused, HANDOVER, INIT_PATIENCE};
 
     /// The process-wide mode: see the module docs. Goes `UNINIT` → `BUSY`
-    /// → `FENCES` or `MEMBARRIER` in `init`; later only `MEMBARRIER` →
-    /// `FENCES`, when membarrier fails (`heavy`).
+    /// → `FENCES` or `ASYMMETRIC` in `init` (or `choose`); later only
+    /// `ASYMMETRIC` → `FENCES`, when the system's barrier fails (`heavy`).
     static STATE: AtomicU8 = AtomicU8::new(UNINIT);
     pub(crate) const UNINIT: u8 = 0;
     pub(crate) const BUSY: u8 = 1;
     pub(crate) const FENCES: u8 = 2;
-    pub(crate) const MEMBARRIER: u8 = 3;
+    pub(crate) const ASYMMETRIC: u8 = 3;
 
     /// 0, or the monotonic clock (ns) at which the hand-over that followed
-    /// a membarrier failure ends.
+    /// a failed barrier ends.
     static HANDOVER_UNTIL: AtomicU64 = AtomicU64::new(0);
 
-    /// Tests make the next membarrier calls fail, as a seccomp filter would.
+    /// Tests make the next barriers fail, as a seccomp filter would.
     #[cfg(test)]
-    pub(crate) static FAIL_MEMBARRIER: std::sync::atomic::AtomicBool =
+    pub(crate) static FAIL_BARRIER: std::sync::atomic::AtomicBool =
         std::sync::atomic::AtomicBool::new(false);
 
-    /// Settles the mode (see the module docs): registers the process for
-    /// expedited membarrier once, if the kernel has it and the environment
-    /// does not say `HANDOFF_NO_MEMBARRIER`. Called when a ring or a
-    /// parker is made; returns once the mode is final.
+    /// Settles the mode (see the module docs) if `choose` has not: the
+    /// asymmetric barrier if the system has it and the environment does not
+    /// say `HANDOFF_NO_MEMBARRIER`. Called when a ring or a parker is made;
+    /// returns once the mode is final.
     pub(crate) fn init() {
-        settle(&STATE, INIT_PATIENCE, register);
+        settle(&STATE, INIT_PATIENCE, || {
+            let off = std::env::var_os("HANDOFF_NO_MEMBARRIER").is_some_and(|v| v != "0");
+            if !off && os::register() {
+                ASYMMETRIC
+            } else {
+                FENCES
+            }
+        });
     }
 
-    /// What registration settles the mode as.
-    fn register() -> u8 {
-        if std::env::var_os("HANDOFF_NO_MEMBARRIER").is_some_and(|v| v != "0") {
-            FENCES
-        } else if membarrier_query().contains(MembarrierQuery::PRIVATE_EXPEDITED)
-            && membarrier(MembarrierCommand::RegisterPrivateExpedited).is_ok()
-        {
-            MEMBARRIER
+    /// Settles the mode as the caller chooses, or says why not: it was
+    /// settled the other way already (a ring or parker exists, or an earlier
+    /// choice), or the system has no asymmetric barrier.
+    pub(crate) fn choose(asymmetric: bool) -> Result<(), Refused> {
+        let mut unsupported = false;
+        settle(&STATE, INIT_PATIENCE, || {
+            if !asymmetric {
+                FENCES
+            } else if os::register() {
+                ASYMMETRIC
+            } else {
+                unsupported = true;
+                FENCES
+            }
+        });
+        if unsupported {
+            return Err(Refused::Unsupported);
+        }
+        // ordering: Acquire, as in `settle`.
+        let now = STATE.load(Ordering::Acquire) == ASYMMETRIC;
+        if now == asymmetric {
+            Ok(())
         } else {
-            FENCES
+            Err(Refused::Settled { asymmetric: now })
         }
     }
 
@@ -180,12 +267,12 @@ mod imp {
             let _ = state.compare_exchange(BUSY, mode, Ordering::Release, Ordering::Relaxed);
             return;
         }
-        let start = now_ns();
+        let start = os::now_ns();
         let patience = patience.as_nanos() as u64;
         let mut round = 0u32;
         // ordering: Acquire, as above.
         while state.load(Ordering::Acquire) == BUSY {
-            if now_ns().saturating_sub(start) > patience {
+            if os::now_ns().saturating_sub(start) > patience {
                 // ordering: AcqRel; Acquire if the registrant won the race.
                 let _ = state.compare_exchange(BUSY, FENCES, Ordering::AcqRel, Ordering::Acquire);
                 return;
@@ -200,20 +287,20 @@ mod imp {
     }
 
     #[inline(always)]
-    fn membarrier_on() -> bool {
+    fn asymmetric_on() -> bool {
         // ordering: Relaxed; the mode is final before any ring exists (see
         // the module docs), except for the switch to FENCES after a
         // failure, whose hand-over `heavy` covers.
-        STATE.load(Ordering::Relaxed) == MEMBARRIER
+        STATE.load(Ordering::Relaxed) == ASYMMETRIC
     }
 
-    /// The producer's side: free with membarrier, a full fence without.
-    /// Always `true`: go on and check for a sleeper.
+    /// The producer's side: free with the asymmetric barrier, a full fence
+    /// without. Always `true`: go on and check for a sleeper.
     #[inline(always)]
     pub(crate) fn light() -> bool {
-        if membarrier_on() {
-            // The heavy side's membarrier orders our store before our load;
-            // we only keep the compiler from swapping them.
+        if asymmetric_on() {
+            // The heavy side's barrier orders our store before our load; we
+            // only keep the compiler from swapping them.
             compiler_fence(Ordering::SeqCst);
         } else {
             fence(Ordering::SeqCst);
@@ -226,32 +313,34 @@ mod imp {
     /// longer than `DEGRADED_SLEEP` before it looks again.
     #[must_use = "a waiter whose barrier did not reach every thread must not sleep without a bound"]
     pub(crate) fn heavy() -> bool {
-        // Our own store→load order first: membarrier orders the *other*
-        // threads, and the fence is noise next to the system call.
+        // Our own store→load order first: the system call orders the
+        // *other* threads, and the fence is noise next to it.
         fence(Ordering::SeqCst);
-        if !membarrier_on() {
+        if !asymmetric_on() {
             return !in_handover();
         }
-        if membarrier_works() {
+        if barrier_works() {
             return true;
         }
         hand_over_to_fences();
         false
     }
 
-    fn membarrier_works() -> bool {
+    fn barrier_works() -> bool {
         #[cfg(test)]
-        if FAIL_MEMBARRIER.load(Ordering::Relaxed) {
+        if FAIL_BARRIER.load(Ordering::Relaxed) {
             return false;
         }
-        membarrier(MembarrierCommand::PrivateExpedited).is_ok()
+        os::barrier()
     }
 
-    /// Membarrier failed: every push fences from now on, and waiters bound
+    /// The barrier failed: every push fences from now on, and waiters bound
     /// their sleeps until the hand-over ends (see the module docs).
     #[cold]
     fn hand_over_to_fences() {
-        let until = now_ns().saturating_add(HANDOVER.as_nanos() as u64).max(1);
+        let until = os::now_ns()
+            .saturating_add(HANDOVER.as_nanos() as u64)
+            .max(1);
         // ordering: Relaxed; a deadline that only lengthens bounded sleeps.
         // The first failure sets it; later ones may push it out.
         HANDOVER_UNTIL.fetch_max(until, Ordering::Relaxed);
@@ -264,26 +353,18 @@ mod imp {
     fn in_handover() -> bool {
         // ordering: Relaxed; see `hand_over_to_fences`.
         let until = HANDOVER_UNTIL.load(Ordering::Relaxed);
-        until != 0 && now_ns() < until
+        until != 0 && os::now_ns() < until
     }
 
-    /// The monotonic clock in nanoseconds (no `Instant` base to initialise,
-    /// so nothing here can block).
-    fn now_ns() -> u64 {
-        let t = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
-        (t.tv_sec as u64)
-            .saturating_mul(1_000_000_000)
-            .saturating_add(t.tv_nsec as u64)
-    }
-
-    /// Whether the push path is barrier-free (membarrier in use).
+    /// Whether the push path is barrier-free (the asymmetric barrier in
+    /// use).
     pub(crate) fn asymmetric() -> bool {
         init();
-        membarrier_on()
+        asymmetric_on()
     }
 }
 
-#[cfg(all(not(loom), not(all(target_os = "linux", not(miri)))))]
+#[cfg(all(not(loom), any(miri, not(any(target_os = "linux", windows)))))]
 mod imp {
     use std::sync::atomic::{fence, Ordering::SeqCst};
 
@@ -305,6 +386,25 @@ mod imp {
     pub(crate) fn asymmetric() -> bool {
         false
     }
+
+    /// Only fences here (no asymmetric barrier on this system, or Miri).
+    pub(crate) fn choose(asymmetric: bool) -> Result<(), super::Refused> {
+        if asymmetric {
+            Err(super::Refused::Unsupported)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Why a barrier choice was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(any(loom, miri, not(any(target_os = "linux", windows))), allow(dead_code))]
+pub(crate) enum Refused {
+    /// The system has no asymmetric barrier.
+    Unsupported,
+    /// The mode was settled already, the other way.
+    Settled { asymmetric: bool },
 }
 
 pub(crate) use imp::*;
@@ -314,7 +414,7 @@ mod tests {
     use std::sync::atomic::Ordering;
     use std::time::{Duration, Instant};
 
-    use super::imp::FAIL_MEMBARRIER;
+    use super::imp::FAIL_BARRIER;
     use super::*;
 
     /// A child forked while a thread of the parent was registering finds
@@ -325,7 +425,7 @@ mod tests {
     fn a_registration_nobody_finishes_is_waited_for_a_bounded_time() {
         use std::sync::atomic::AtomicU8;
 
-        use super::imp::{settle, BUSY, FENCES, MEMBARRIER, UNINIT};
+        use super::imp::{settle, ASYMMETRIC, BUSY, FENCES, UNINIT};
 
         let left_behind = AtomicU8::new(BUSY);
         let start = Instant::now();
@@ -341,7 +441,7 @@ mod tests {
             std::thread::spawn(move || {
                 settle(&slow, Duration::from_secs(1), || {
                     std::thread::sleep(Duration::from_millis(100));
-                    MEMBARRIER
+                    ASYMMETRIC
                 })
             })
         };
@@ -363,7 +463,7 @@ mod tests {
             std::thread::spawn(move || {
                 settle(&usual, Duration::from_secs(1), || {
                     std::thread::sleep(Duration::from_millis(10));
-                    MEMBARRIER
+                    ASYMMETRIC
                 })
             })
         };
@@ -371,7 +471,7 @@ mod tests {
             std::thread::yield_now();
         }
         settle(&usual, Duration::from_secs(5), || unreachable!());
-        assert_eq!(usual.load(Ordering::SeqCst), MEMBARRIER);
+        assert_eq!(usual.load(Ordering::SeqCst), ASYMMETRIC);
         registrant.join().unwrap();
     }
 
@@ -389,7 +489,7 @@ mod tests {
             return;
         }
         let (mut tx, mut rx) = crate::spsc::channel::<u32>(4);
-        FAIL_MEMBARRIER.store(true, Ordering::Relaxed);
+        FAIL_BARRIER.store(true, Ordering::Relaxed);
         let start = Instant::now();
         assert!(!heavy(), "a failed membarrier must not count as a barrier");
         assert!(!asymmetric(), "pushes must fence after a failure");

@@ -379,6 +379,10 @@ impl<Req, Rep> Network<Req, Rep> {
     ///
     /// If the pool was not spawned with `reply_fd`.
     pub fn arm(&mut self) -> bool {
+        assert!(
+            self.parker.has_fd(),
+            "Network::arm needs a pool spawned with PoolConfig::reply_fd"
+        );
         let Self {
             parker,
             links,
@@ -442,7 +446,12 @@ impl<Req, Rep> std::os::fd::AsFd for Network<Req, Rep> {
     /// If the pool was not spawned with
     /// [`reply_fd`](super::PoolConfig::reply_fd).
     fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-        self.parker.as_fd()
+        match self.parker.fd() {
+            Some(fd) => fd,
+            None => {
+                panic!("this Network has no descriptor: spawn the pool with PoolConfig::reply_fd")
+            }
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-use handoff::park::Parker;
+use handoff::park::FdParker;
 use handoff::spsc;
 
 /// One step of the driver.
@@ -102,7 +102,7 @@ impl Model {
 /// Runs `ops` on a ring of `capacity` with a parker registered, its
 /// descriptor watched by an epoll instance.
 pub fn run(capacity: usize, ops: &[Op]) {
-    let mut parker = Parker::with_fd().expect("an eventfd");
+    let mut parker = FdParker::new().expect("an eventfd");
     let event_loop = EventLoop::new(&parker);
     let unparker = parker.unparker();
     let (mut tx, mut rx) = spsc::channel::<u32>(capacity);
@@ -217,7 +217,7 @@ pub fn run(capacity: usize, ops: &[Op]) {
 pub struct EventLoop(std::os::fd::OwnedFd);
 
 impl EventLoop {
-    pub fn new(parker: &Parker) -> Self {
+    pub fn new(parker: &FdParker) -> Self {
         use rustix::event::epoll;
         let ep = epoll::create(epoll::CreateFlags::CLOEXEC).expect("epoll_create");
         epoll::add(
