@@ -399,7 +399,10 @@ mod imp {
 
 /// Why a barrier choice was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(any(loom, miri, not(any(target_os = "linux", windows))), allow(dead_code))]
+#[cfg_attr(
+    any(loom, miri, not(any(target_os = "linux", windows))),
+    allow(dead_code)
+)]
 pub(crate) enum Refused {
     /// The system has no asymmetric barrier.
     Unsupported,
