@@ -189,3 +189,27 @@ fn batch_iter_and_drain() {
         producer.join().unwrap();
     });
 }
+
+/// A batch that crosses from one group of cells into the next (under loom a
+/// group holds two), then a push that reuses the first cell, against single
+/// pops that find each run by the stamp of the group they have reached.
+#[test]
+fn batch_crosses_groups() {
+    model(|| {
+        let (mut tx, mut rx) = spsc::channel::<Item>(3);
+        let producer = thread::spawn(move || {
+            push_spinning(&mut tx, 0);
+            let mut items = (1..4).map(Arc::new);
+            let mut sent = 0;
+            while sent < 3 {
+                sent += tx.push_iter(&mut items);
+                thread::yield_now();
+            }
+            push_spinning(&mut tx, 4);
+        });
+        for i in 0..5 {
+            assert_eq!(pop_spinning(&mut rx), i);
+        }
+        producer.join().unwrap();
+    });
+}

@@ -1,5 +1,6 @@
-//! The cell both rings are made of: a value and, beside it in the same
-//! cache line, a stamp that says whose the value is.
+//! The cell the `mpsc` ring is made of (a value and, beside it in the same
+//! cache line, a stamp that says whose the value is), and the dropping of
+//! what both rings hold when they go.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -49,38 +50,38 @@ pub(crate) fn alloc<T>(
     Ok(slots.into_boxed_slice())
 }
 
-/// Drops the value of every slot `slots` yields, all of them even if one's
+/// Drops the value of every cell `cells` yields, all of them even if one's
 /// `Drop` panics: as a `Vec` does, the rest are dropped while that panic
 /// unwinds (a second panic then aborts, as anywhere in Rust), and the
 /// first panic goes on to the caller. Nothing is dropped twice.
 ///
 /// # Safety
 ///
-/// - every slot `slots` yields holds an initialised value, and yields it
+/// - every cell `cells` yields holds an initialised value, and yields it
 ///   once;
 /// - nothing reads or drops those values again.
-pub(crate) unsafe fn drop_values<'a, T: 'a, I>(slots: I)
+pub(crate) unsafe fn drop_values<'a, T: 'a, I>(cells: I)
 where
-    I: Iterator<Item = &'a Slot<T>>,
+    I: Iterator<Item = &'a UnsafeCell<MaybeUninit<T>>>,
 {
     /// Drops what is left in the iterator: normally nothing, but everything
     /// after a panicking `Drop` while it unwinds.
-    struct Rest<'a, T: 'a, I: Iterator<Item = &'a Slot<T>>>(I);
+    struct Rest<'a, T: 'a, I: Iterator<Item = &'a UnsafeCell<MaybeUninit<T>>>>(I);
 
-    impl<'a, T: 'a, I: Iterator<Item = &'a Slot<T>>> Drop for Rest<'a, T, I> {
+    impl<'a, T: 'a, I: Iterator<Item = &'a UnsafeCell<MaybeUninit<T>>>> Drop for Rest<'a, T, I> {
         fn drop(&mut self) {
-            for slot in &mut self.0 {
+            for cell in &mut self.0 {
                 // SAFETY: the caller's contract: initialised, yielded once,
                 // never touched again.
-                slot.value.with_mut(|p| unsafe { (*p).assume_init_drop() });
+                cell.with_mut(|p| unsafe { (*p).assume_init_drop() });
             }
         }
     }
 
-    let mut rest = Rest(slots);
-    for slot in &mut rest.0 {
-        // SAFETY: as in `Rest::drop`; a slot leaves the iterator before its
+    let mut rest = Rest(cells);
+    for cell in &mut rest.0 {
+        // SAFETY: as in `Rest::drop`; a cell leaves the iterator before its
         // value is dropped, so the guard never drops it again.
-        slot.value.with_mut(|p| unsafe { (*p).assume_init_drop() });
+        cell.with_mut(|p| unsafe { (*p).assume_init_drop() });
     }
 }

@@ -117,6 +117,8 @@ mod imp {
     }
 
     /// `core::cell::UnsafeCell` with loom's closure-based API.
+    /// `repr(transparent)`: laid out as a `T`, so a slice of cells can be
+    /// copied into or out of as a slice of `T` (the rings' batch copies).
     #[derive(Debug)]
     #[repr(transparent)]
     pub(crate) struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
@@ -125,6 +127,13 @@ mod imp {
         #[inline]
         pub(crate) const fn new(value: T) -> Self {
             Self(core::cell::UnsafeCell::new(value))
+        }
+
+        /// A mutable raw pointer to the contents of the cell `this` points
+        /// to, as `core::cell::UnsafeCell::raw_get`.
+        #[inline(always)]
+        pub(crate) const fn raw_get(this: *const Self) -> *mut T {
+            core::cell::UnsafeCell::raw_get(this.cast())
         }
 
         /// Runs `f` with a shared raw pointer to the contents.

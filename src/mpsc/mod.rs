@@ -242,7 +242,7 @@ impl<T> Drop for Shared<T> {
             .map(|pos| {
                 let slot = ring.slot(pos);
                 debug_assert_eq!(slot.stamp.load(Ordering::Relaxed), pos.wrapping_add(1));
-                slot
+                &slot.value
             });
         // SAFETY: positions `head .. tail` were claimed and, their producers
         // being gone, written; the consumer never read them. Each is yielded

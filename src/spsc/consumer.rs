@@ -4,6 +4,7 @@ use core::cell::Cell;
 use core::fmt;
 use core::iter::FusedIterator;
 
+use super::groups::{self, Cursor};
 use super::Ring;
 use crate::loom::Ordering::{Acquire, Relaxed, Release};
 use crate::wake::OwnParker;
@@ -29,6 +30,8 @@ pub struct Consumer<T> {
     /// Position of the next item to read. `shared.head` lags it only inside
     /// a [`Drain`] (published when the drain ends) and is equal otherwise.
     head: usize,
+    /// The cell position `head` lives in.
+    at: Cursor,
     /// A position known to be published: `head <= cached_tail <= shared.tail`
     /// (or the stamp of `cached_tail - 1` was seen), so `head .. cached_tail`
     /// can be read without touching the producer's cache line.
@@ -40,7 +43,7 @@ pub struct Consumer<T> {
 
 // SAFETY: the consumer owns the reading end; moving it to another thread
 // moves `T` values out of the ring there, so `T: Send` is all it needs. The
-// raw slot pointer it holds is kept alive by its `Arc`.
+// view of the cells it holds is kept alive by its `Arc`.
 unsafe impl<T: Send> Send for Consumer<T> {}
 
 impl<T> Consumer<T> {
@@ -48,6 +51,7 @@ impl<T> Consumer<T> {
         // ordering: Relaxed; the ring is new, not shared yet.
         let head = ring.shared.head.load(Relaxed);
         Self {
+            at: ring.cells.first(),
             ring,
             head,
             cached_tail: Cell::new(head),
@@ -89,7 +93,7 @@ impl<T> Consumer<T> {
         if !self.head_ready() {
             return None;
         }
-        let cell = &self.ring.slot(self.head).value;
+        let cell = self.ring.cells.cell(self.at);
         // SAFETY: position `head` is published (see `pop`), and the producer
         // cannot overwrite it until `head` moves past it, which needs
         // `&mut self` and so ends this borrow first.
@@ -114,17 +118,23 @@ impl<T> Consumer<T> {
         T: Copy,
     {
         let n = self.ready(dst.len()).min(dst.len());
-        for (i, out) in dst[..n].iter_mut().enumerate() {
-            let pos = self.head.wrapping_add(i);
-            let cell = &self.ring.slot(pos).value;
+        if n == 0 {
+            return 0;
+        }
+        let mut out = dst.as_mut_ptr();
+        self.ring.cells.for_each_run(self.at, n, |_, cells| {
             // SAFETY: `ready` saw positions `head .. head + n` published with
-            // Acquire; `T: Copy`, so reading leaves nothing to drop.
-            *out = cell.with(|p| unsafe { (*p).assume_init_read() });
-        }
-        if n > 0 {
-            self.head = self.head.wrapping_add(n);
-            self.publish();
-        }
+            // Acquire, and `T: Copy`, so reading leaves nothing to drop;
+            // `for_each_run` hands out `n <= dst.len()` cells in all, so
+            // `out` stays in `dst`.
+            unsafe {
+                groups::read_copies(cells, out);
+                out = out.add(cells.len());
+            }
+        });
+        self.head = self.head.wrapping_add(n);
+        self.at = self.ring.cells.skip(self.at, n);
+        self.publish();
         n
     }
 
@@ -224,11 +234,11 @@ impl<T> Consumer<T> {
     /// Whether position `head` is published; the fast path for one item.
     ///
     /// The consumer looks at a stamp only when it has caught up with
-    /// everything it knew of, and then `head` is where the producer's next
-    /// push (single or batch) starts, whose first slot that push stamps with
-    /// its end. So the stamp alone answers: an empty ring is polled without
-    /// touching the producer's tail cache line, and a ping-pong moves one
-    /// cache line per message.
+    /// everything it knew of, and then reads the stamp of the group `head`
+    /// is in, which the push that writes position `head` stamps with its
+    /// run's end. So the stamp alone answers: an empty ring is polled
+    /// without touching the producer's tail cache line, and a ping-pong
+    /// moves one cache line per message.
     #[inline(always)]
     fn head_ready(&self) -> bool {
         let head = self.head;
@@ -237,9 +247,9 @@ impl<T> Consumer<T> {
         }
         // ordering: Acquire pairs with the producer's Release store of the
         // stamp, which follows its writes of the run's values.
-        let end = self.ring.slot(head).stamp.load(Acquire);
-        // A stamp left from an earlier lap is at most `head`, so it gives a
-        // "run length" of 0 or, wrapped, far more than the capacity.
+        let end = self.ring.cells.stamp(self.at).load(Acquire);
+        // A stamp of a run that ended at or before `head` gives a "run
+        // length" of 0 or, wrapped, far more than the capacity.
         let run = end.wrapping_sub(head);
         if run.wrapping_sub(1) < self.ring.capacity {
             self.cached_tail.set(end);
@@ -286,12 +296,13 @@ impl<T> Consumer<T> {
             self.cached_tail.get() != head,
             "take of an unpublished position"
         );
-        let cell = &self.ring.slot(head).value;
-        // SAFETY: position `head` was seen published (through its stamp or
+        let cell = self.ring.cells.cell(self.at);
+        // SAFETY: position `head` was seen published (through a stamp or
         // the tail, both read with Acquire), and only this consumer reads
-        // slots; advancing `head` below means it is read exactly once.
+        // cells; advancing `head` below means it is read exactly once.
         let value = cell.with(|p| unsafe { p.read().assume_init() });
         self.head = head.wrapping_add(1);
+        self.at = self.ring.cells.next(self.at);
         value
     }
 
@@ -341,6 +352,12 @@ impl<T> Consumer<T> {
 
 impl<T> Drop for Consumer<T> {
     fn drop(&mut self) {
+        // ordering: Relaxed; `Shared`'s drop reads it after the `Arc`'s
+        // final decrement, which synchronises with this drop.
+        self.ring
+            .shared
+            .head_cell
+            .store(self.ring.cells.index(self.at), Relaxed);
         // A leaked `Drain` can leave `head` ahead of the published head.
         self.publish();
         self.close_for_pushes();

@@ -26,34 +26,40 @@
 //!
 //! # Design
 //!
-//! Positions are `usize` counters that only grow (wrapping at `usize::MAX`);
-//! position `p` lives in slot `p & mask`, where the slot count is `capacity`
-//! rounded up to a power of two. The ring never holds more than the
-//! `capacity` that was asked for.
+//! Positions are `usize` counters that only grow (wrapping at `usize::MAX`).
+//! The ring's memory is a cycle of *groups*: each group is a stamp followed
+//! by as many values as fit beside it in a 64-byte cache line (7 `u64`s, 14
+//! `u32`s; one value when `T` is 56 bytes or more). Each half walks the
+//! cycle with a cursor that moves in step with its position. The ring never
+//! holds more than the `capacity` that was asked for.
 //!
-//! Each slot carries a *stamp* next to its value: a push of the items at
-//! positions `p .. end` (one item, or a batch) writes their values, then
-//! stores `end` into the stamp of `p`'s slot with `Release`. A consumer that
-//! has caught up with the producer learns from the slot itself that a run
-//! starting at its head is ready, so a message crosses between cores in one
-//! cache line instead of two (the value's and the shared tail index's), and a
-//! batch costs one stamp. The producer
-//! also publishes its tail index (for `len` and batch pops) and the consumer
-//! its head index (so the producer knows which slots are free); each side
-//! caches the other's index and re-reads it only when its cached view says
-//! the ring is full (producer) or empty (consumer).
+//! A push writes its item's value, then stores the position after it with
+//! `Release` into the stamp of the item's group, right away, while its core
+//! holds the line; a batch does the same for each group it writes, as it
+//! goes. A consumer that has caught up with the producer reads the stamp
+//! of the group its head is in: any value `end` with `end - head`
+//! (wrapping) in `1 ..= capacity` says that every item up to `end` is
+//! ready. So a message crosses between cores in the cache line that
+//! carries it (not also in the line of a shared tail index), a batch costs
+//! one stamp per line, and an empty ring is polled without touching the
+//! producer's lines. The producer also publishes its tail index (for `len`
+//! and batch pops) and the consumer its head index (so the producer knows
+//! which cells are free); each side caches the other's index and re-reads
+//! it only when its cached view says the ring is full (producer) or empty
+//! (consumer).
 //!
 //! # Memory ordering
 //!
 //! Everything the producer wrote before a `push` (or batch push) of an item
 //! happens-before the `pop` (or batch pop) that returns that item. Everything
-//! the consumer did with a slot's previous item happens-before the producer
-//! reuses the slot. Once [`Consumer::is_closed`] returns `true`, every item
+//! the consumer did with a cell's previous item happens-before the producer
+//! reuses the cell. Once [`Consumer::is_closed`] returns `true`, every item
 //! the producer pushed is in the ring: popping until `None` sees all of them.
 
 #[cfg(feature = "std")]
 mod blocking;
 mod consumer;
+mod groups;
 #[cfg(feature = "std")]
 mod poll;
 mod producer;
@@ -66,14 +72,12 @@ pub use consumer::{Consumer, Drain};
 pub use poll::Permit;
 pub use producer::Producer;
 
-use alloc::boxed::Box;
 use core::fmt;
-use core::ptr::NonNull;
 
 use crossbeam_utils::CachePadded;
 
+use self::groups::{Cells, Groups};
 use crate::loom::{Arc, AtomicBool, AtomicUsize, Ordering};
-use crate::slot::{self, Slot};
 use crate::wake::WakeTarget;
 use crate::CapacityError;
 
@@ -150,47 +154,47 @@ struct Shared<T> {
     /// Set once the consumer refuses pushes: by its `close` or its `Drop`
     /// (after its final head store).
     closed: AtomicBool,
+    /// The consumer's cell index (`Cells::index` of its cursor), stored by
+    /// its `Drop` for ours: where position `head` lives.
+    head_cell: AtomicUsize,
     /// The consumer's parker (its own, or one given to `register`): woken
     /// by pushes and by the producer's `Drop`.
     rx_wake: WakeTarget,
     /// The producer's own parker: woken by pops and by the consumer's
     /// `Drop`.
     tx_wake: WakeTarget,
-    /// `capacity.next_power_of_two()` slots, so `p & mask` finds a slot.
+    /// At least `capacity` cells, in groups, which both halves walk in the
+    /// same order from cell 0 (at position `start`).
     ///
-    /// A slot's stamp is written only by the producer, with `Release`, after
-    /// the values it covers: a push (single or batch) of the run `p .. end`
-    /// stores `end` into the stamp of `p`'s slot (and, beforehand, `q + 1`
-    /// into the stamp of every other slot `q` of the run, `Relaxed`, so that
-    /// every slot's stamp is rewritten once a lap). Any other value a
-    /// slot's stamp holds was stored in an earlier lap, at most one lap
-    /// before `head`, so `stamp - head` (wrapping) is in `1 ..= capacity`
-    /// exactly when a run starting at `head` is published. That holds
-    /// across the wrap of positions at `usize::MAX` (32-bit targets get
-    /// there), since the slot count is at most `isize::MAX / 2`. A slot's
-    /// value is initialised exactly for the positions in `head .. tail`.
-    slots: Box<[Slot<T>]>,
+    /// A group's stamp is written only by the producer, with `Release`,
+    /// after the values it covers: a push stores the position after its
+    /// item into the stamp of the item's group, and a batch push stores,
+    /// into the stamp of each group it writes, the position after the last
+    /// value it wrote there. So every value a stamp ever holds is a
+    /// position `end` with every item before it written: a consumer at
+    /// `head` that reads a stamp `end` with `end - head` (wrapping) in
+    /// `1 ..= capacity` may read up to `end`. Any other value is one that
+    /// is at or before `head`: a group's stamp is rewritten each lap of the
+    /// producer, so no stamp is old enough to look ready once positions
+    /// wrap around `usize::MAX` (32-bit targets get there); the cell count
+    /// is at most `isize::MAX / 4`. A cell's value is initialised exactly
+    /// for the positions in `head .. tail`.
+    groups: Groups<T>,
 }
 
 impl<T> Shared<T> {
     fn new(capacity: usize, start: usize) -> Result<Self, CapacityError> {
-        let len = capacity.checked_next_power_of_two();
-        let mask = len.map_or(0, |len| len - 1);
-        // Each slot's stamp starts at its first position: "an empty run
-        // there" (`stamp - head` is 0 at that position).
-        let slots = slot::alloc(
-            capacity,
-            |_| len,
-            |i| start.wrapping_add(i.wrapping_sub(start) & mask),
-        )?;
+        // Every stamp starts at `start`: "an empty run there".
+        let groups = Groups::new(capacity, start)?;
         Ok(Self {
             head: CachePadded::new(AtomicUsize::new(start)),
             tail: CachePadded::new(AtomicUsize::new(start)),
             producer_gone: AtomicBool::new(false),
             closed: AtomicBool::new(false),
+            head_cell: AtomicUsize::new(0),
             rx_wake: WakeTarget::new(),
             tx_wake: WakeTarget::new(),
-            slots,
+            groups,
         })
     }
 }
@@ -204,53 +208,42 @@ impl<T> Drop for Shared<T> {
         // with both halves' drops, which stored their final indices.
         let head = self.head.load(Ordering::Relaxed);
         let tail = self.tail.load(Ordering::Relaxed);
-        let mask = self.slots.len() - 1;
-        debug_assert!(
-            tail.wrapping_sub(head) <= self.slots.len(),
-            "head {head} passed tail {tail}"
-        );
         let len = tail.wrapping_sub(head);
-        let slots = (0..len).map(|k| &self.slots[head.wrapping_add(k) & mask]);
-        // SAFETY: positions `head .. tail` hold initialised values that were
-        // pushed and never popped, each yielded once, and no half is left to
-        // touch them.
-        unsafe { crate::slot::drop_values(slots) };
+        let cells = self.groups.cells();
+        let at = cells.cursor(self.head_cell.load(Ordering::Relaxed));
+        debug_assert!(len <= cells.len(), "head {head} passed tail {tail}");
+        let values = (0..len).scan(at, |at, _| {
+            let cell = cells.cell(*at);
+            *at = cells.next(*at);
+            Some(cell)
+        });
+        // SAFETY: positions `head .. tail`, in the cells from `at` on, hold
+        // initialised values that were pushed and never popped, each yielded
+        // once, and no half is left to touch them.
+        unsafe { crate::slot::drop_values(values) };
     }
 }
 
 /// What each half holds of the ring: the shared state and, copied out of it
-/// so that the hot paths do not chase the `Arc`, the slot pointer, the mask
-/// and the capacity.
+/// so that the hot paths do not chase the `Arc`, a view of the cells and
+/// the capacity.
 struct Ring<T> {
     shared: Arc<Shared<T>>,
-    /// Invariant: `shared.slots.as_ptr()`, valid for `mask + 1` slots for as
-    /// long as `shared` lives.
-    slots: NonNull<Slot<T>>,
-    /// `shared.slots.len() - 1`; the slot count is a power of two.
-    mask: usize,
-    /// The most items the ring holds: `1 ..= mask + 1`.
+    /// `shared.groups.cells()`, valid while `shared` lives.
+    cells: Cells<T>,
+    /// The most items the ring holds: `1 ..=` the cell count.
     capacity: usize,
 }
 
 impl<T> Ring<T> {
     fn new(shared: Arc<Shared<T>>, capacity: usize) -> Self {
-        let slots = NonNull::from(&shared.slots[..]).cast::<Slot<T>>();
-        let mask = shared.slots.len() - 1;
-        debug_assert!(shared.slots.len().is_power_of_two() && (1..=mask + 1).contains(&capacity));
+        let cells = shared.groups.cells();
+        debug_assert!((1..=cells.len()).contains(&capacity));
         Self {
             shared,
-            slots,
-            mask,
+            cells,
             capacity,
         }
-    }
-
-    /// The slot that position `pos` lives in.
-    #[inline(always)]
-    fn slot(&self, pos: usize) -> &Slot<T> {
-        // SAFETY: `pos & mask <= mask`, and `slots` is valid for `mask + 1`
-        // slots while `self.shared` keeps them alive (field invariant).
-        unsafe { &*self.slots.as_ptr().add(pos & self.mask) }
     }
 }
 
