@@ -109,28 +109,37 @@
 //! ```
 
 mod config;
+mod context;
 mod control;
 mod error;
 mod executor;
+mod groups;
 mod handler;
+mod histogram;
 mod network;
+mod options;
 mod pool;
+mod pressure;
+mod replies;
 mod reply;
+mod runqueue;
 mod single;
 #[cfg(all(test, not(loom)))]
 mod tests;
 mod thread;
+mod timer;
 mod wake;
 
 pub use config::{PoolConfig, WorkerConfig};
+pub use context::{Flush, RequestContext, Signalled, Sleep};
 pub use control::{Killer, Signaller};
 pub use error::{EnqueueError, KillError, SpawnError};
-pub use handler::{
-    from_fn, from_sync_fn, FnHandler, Handler, RequestContext, Signalled, SyncFnHandler,
-};
-pub use network::Network;
+pub use handler::{from_fn, from_sync_fn, FnHandler, Handler, SyncFnHandler};
+pub use histogram::Histogram;
+pub use network::{Network, NetworkStats};
+pub use options::{Enqueue, Group, Priority};
 pub use pool::Pool;
-pub use reply::{Outcome, Reply, WorkerStats};
+pub use reply::{LinkStats, Outcome, Reply, WorkerStats};
 pub use single::Worker;
 
 use crate::signal;

@@ -73,6 +73,20 @@ impl Drops {
         }
     }
 
+    /// Waits until the future of request `id`, which does not finish by
+    /// itself, was polled: in inline mode the network's turns run it.
+    fn wait_started(&self, net: &mut Network<Req, u32>, id: u32) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !self.1.lock().unwrap().contains(&id) {
+            assert!(net.try_reply().is_none(), "request {id} finished early");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "request {id} never started"
+            );
+            std::thread::yield_now();
+        }
+    }
+
     fn count(&self, id: u32) -> u32 {
         self.0.lock().unwrap().get(&id).copied().unwrap_or(0)
     }
@@ -181,8 +195,8 @@ fn cancel_of_a_future_whose_drop_throws_a_bomb() {
         let hang2 = net.enqueue(req(2, Plan::HangThenBomb)).unwrap();
         // Cancel it once it runs (a cancel that comes first never makes the
         // future: another test's business).
-        drops.wait_polled(1);
-        drops.wait_polled(2);
+        drops.wait_started(&mut net, 1);
+        drops.wait_started(&mut net, 2);
         assert_eq!(net.signal(hang, Action::Cancel), Raised::Delivered);
         let quick = net.enqueue(req(3, Plan::Quick)).unwrap();
         let got = replies(&mut net, 2);
@@ -252,7 +266,7 @@ fn a_bomb_thrown_from_poll_is_contained() {
         let drops = Drops::default();
         let (pool, mut net) = pool(workers, &drops);
         let waiting = net.enqueue(req(1, Plan::HangThenBomb)).unwrap();
-        drops.wait_polled(1);
+        drops.wait_started(&mut net, 1);
         let bomb = net.enqueue(req(2, Plan::PanicInPoll)).unwrap();
         let quick = net.enqueue(req(3, Plan::Quick)).unwrap();
         let got = replies(&mut net, 2);
