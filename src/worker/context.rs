@@ -96,7 +96,7 @@ impl Running {
 crate::loom::thread_local! {
     /// The `Running` of the executor running requests on this thread, or
     /// null.
-    static CURRENT: Cell<*const Running> = Cell::new(core::ptr::null());
+    static CURRENT: Cell<*const Running> = const { Cell::new(core::ptr::null()) };
 }
 
 /// Runs `f` with `running` as this thread's current executor state, and

@@ -65,17 +65,23 @@ impl Pressure {
 
     /// Whether room returned for network thread `n` since it asked.
     pub(crate) fn has_room(&self, n: usize) -> bool {
-        // ordering: Acquire pairs with `wake`'s Release: the freed room is
-        // visible to the enqueue that follows.
-        self.room[n].load(Ordering::Acquire)
+        // ordering: Relaxed; the flag only says "look again": the room
+        // itself is handed over by the table's and the ring's own orderings
+        // (`claim`'s Acquire, the ring's head) when the enqueue retries.
+        self.room[n].load(Ordering::Relaxed)
     }
 
     /// Network thread `n` tried its luck: the next wake-up is for room
     /// freed from now on.
     pub(crate) fn clear(&self, n: usize) {
         // ordering: Relaxed; the next `want` and the parker's barrier order
-        // what follows.
-        self.room[n].store(false, Ordering::Relaxed);
+        // what follows. A swap, not a store (so is the `true` in `wake`):
+        // the two must take their places in the flag's modification order
+        // as they happen. C++'s coherence rules already give that, but
+        // loom orders plain stores only as far as a thread has seen them,
+        // and finds a lost wake-up with two plain stores (the model
+        // `a_full_network_is_woken_when_room_returns`).
+        self.room[n].swap(false, Ordering::Relaxed);
     }
 
     /// Room was freed (an entry retired, requests taken from a ring):
@@ -96,8 +102,8 @@ impl Pressure {
         let bits = self.waiting.swap(0, Ordering::Relaxed);
         for (n, unparker) in self.unparkers.iter().enumerate() {
             if bits & bit(n) != 0 {
-                // ordering: Release pairs with `has_room`'s Acquire.
-                self.room[n].store(true, Ordering::Release);
+                // ordering: Relaxed; see `has_room`. A swap: see `clear`.
+                self.room[n].swap(true, Ordering::Relaxed);
                 unparker.unpark();
             }
         }
