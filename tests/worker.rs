@@ -683,3 +683,77 @@ fn kill_now_hands_back_what_is_queued_without_running_it() {
     assert!(done <= 2, "{done} ran after the kill");
     assert_eq!(ran.load(Ordering::SeqCst), done as usize);
 }
+
+/// The rough edge a new user hit: 24 requests, 6 of them cancelled before
+/// they start. Both modes run the handler 18 times and answer the 6
+/// `Cancelled`: inline mode starts a request at the next turn, as a worker
+/// does, not inside `enqueue`.
+#[test]
+fn both_modes_skip_the_handler_of_a_request_cancelled_before_it_starts() {
+    for workers in [1, 0] {
+        let drops = Drops::new();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let gate = Arc::new(AtomicBool::new(workers == 0));
+        let (c, g) = (Arc::clone(&calls), Arc::clone(&gate));
+        let handler = worker::from_sync_fn(move |t: Tracked, _| {
+            c.fetch_add(1, Ordering::SeqCst);
+            while t.id == 0 && !g.load(Ordering::SeqCst) {
+                thread::yield_now();
+            }
+            t
+        });
+        let (pool, mut nets) = Pool::spawn(PoolConfig::new(1, workers), handler).unwrap();
+        let net = &mut nets[0];
+        // Threaded: request 0 holds the worker, so the rest wait to start.
+        net.enqueue(drops.item(0)).unwrap();
+        if workers > 0 {
+            wait_until("request 0 to start", || calls.load(Ordering::SeqCst) == 1);
+        }
+        let mut doomed = HashSet::new();
+        for id in 1..24 {
+            let ticket = net.enqueue(drops.item(id)).unwrap();
+            if id % 4 == 0 {
+                assert_eq!(net.signal(ticket, Action::Cancel), Raised::Delivered);
+                doomed.insert(ticket);
+            }
+        }
+        gate.store(true, Ordering::SeqCst);
+        let mut cancelled = 0;
+        while let Some(reply) = net.reply_timeout(PATIENCE) {
+            if doomed.contains(&reply.ticket) {
+                assert!(matches!(reply.outcome, Outcome::Cancelled));
+                cancelled += 1;
+            } else {
+                assert!(reply.outcome.is_done());
+            }
+        }
+        assert_eq!(cancelled, 5, "mode {workers}");
+        assert_eq!(calls.load(Ordering::SeqCst), 24 - 5, "mode {workers}");
+        drop(nets);
+        pool.join();
+        assert_eq!(drops.alive(), 0);
+    }
+}
+
+/// `signalled` (and `sleep`) polled outside their request, where nothing
+/// could wake them, panic with a message that says so instead of hanging.
+#[test]
+fn a_context_used_outside_its_request_says_so() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let handler = worker::from_sync_fn(move |(), cx: RequestContext| {
+        tx.send(cx).unwrap();
+    });
+    let mut w = Worker::spawn(WorkerConfig::new(), handler).unwrap();
+    w.enqueue(()).unwrap();
+    w.reply_timeout(PATIENCE).unwrap();
+    let cx = rx.recv().unwrap();
+    assert!(cx.actions().is_empty() && cx.take_actions().is_empty());
+    assert!(cx.deadline().is_none());
+    let signalled = std::panic::catch_unwind(|| common::block_on(cx.signalled()));
+    let message = signalled.unwrap_err();
+    let message = message.downcast_ref::<&str>().copied().unwrap_or_default();
+    assert!(message.contains("outside its request"), "{message}");
+    let slept = std::panic::catch_unwind(|| common::block_on(cx.sleep(Duration::from_secs(1))));
+    assert!(slept.is_err());
+    w.join();
+}

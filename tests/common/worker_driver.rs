@@ -72,8 +72,11 @@ struct Model {
     live: Vec<Live>,
     /// Tickets of requests whose reply was taken.
     gone: Vec<Ticket>,
-    /// Tickets in the order the executor will take their signals.
-    signal_queue: VecDeque<Ticket>,
+    /// Entries in the order the executor will take their signals, as the
+    /// signal table queues them: an entry stays queued (and keeps its
+    /// place) when its request is answered before the executor takes its
+    /// signals, and the entry's next request inherits that place.
+    signal_queue: VecDeque<usize>,
     /// Finished requests whose replies wait, in completion order, with
     /// what each reply must say.
     replies: VecDeque<(Ticket, Expected)>,
@@ -114,8 +117,15 @@ impl Model {
 
     /// What the executor does with its signal queue.
     fn run_signals(&mut self) {
-        while let Some(ticket) = self.signal_queue.pop_front() {
-            let live = self.live_mut(ticket);
+        while let Some(entry) = self.signal_queue.pop_front() {
+            let Some(live) = self
+                .live
+                .iter_mut()
+                .find(|l| l.ticket.signal_key().index() == entry)
+            else {
+                continue; // answered, and the entry not claimed again
+            };
+            let ticket = live.ticket;
             let actions = std::mem::take(&mut live.pending);
             if actions.is_empty() || live.finished {
                 continue;
@@ -269,8 +279,9 @@ pub fn run(slots: usize, ops: &[Op]) {
                     assert_eq!(got, Raised::AlreadyPending);
                 } else {
                     assert_eq!(got, Raised::Delivered);
-                    if live.pending.is_empty() {
-                        model.signal_queue.push_back(ticket);
+                    let entry = ticket.signal_key().index();
+                    if !model.signal_queue.contains(&entry) {
+                        model.signal_queue.push_back(entry);
                     }
                     live.pending.insert(action);
                 }
@@ -295,7 +306,6 @@ pub fn run(slots: usize, ops: &[Op]) {
                 assert_eq!(reply.ticket, ticket);
                 let pos = model.live.iter().position(|l| l.ticket == ticket).unwrap();
                 let live = model.live.remove(pos);
-                model.signal_queue.retain(|&t| t != ticket);
                 model.gone.push(ticket);
                 match (expected, reply.outcome) {
                     (Expected::DoneAtOnce, Outcome::Done(a)) => assert!(a.is_empty()),
