@@ -38,17 +38,19 @@
 //!   cancels their [`Group`] ([`Network::cancel_group`]; the request never
 //!   starts, or its future is dropped), and a fifth are marked duplicates
 //!   ([`Action::Dup`]: "a retransmission came in"). The rest have a
-//!   deadline a millisecond away ([`Enqueue::deadline`]): the worker's own
-//!   timer raises [`Action::Timeout`] then, which two thirds answer; the
-//!   others sleep on through it ([`RequestContext::sleep`]) and are
-//!   cancelled a grace period later ([`WorkerConfig::cancel_grace`]). No
-//!   timer thread.
-//! - **Priorities.** Yielding requests are background work
-//!   ([`Priority::Low`]): a worker runs the quick ones first.
+//!   deadline ([`Enqueue::deadline`]): two thirds wait for a signal and
+//!   the worker's own timer raises [`Action::Timeout`] a millisecond after
+//!   their enqueue; the others sleep ([`RequestContext::sleep`]) through a
+//!   deadline at their enqueue and are cancelled a grace period
+//!   ([`WorkerConfig::cancel_grace`], a millisecond) later. No timer
+//!   thread.
+//! - **Priorities.** The slow requests are urgent ([`Priority::High`]): a
+//!   worker runs them before the quick ones when both are runnable.
 //! - **Batched writes.** Every quick request writes an access-log record
-//!   into a [`WriteContext`] (on `io::sink()`), and asks the worker to flush
-//!   it at the end of its batch ([`RequestContext::flush_at_end`]): one
-//!   write per batch, not per record.
+//!   into its worker's [`WriteContext`] (on `io::sink()`), and asks the
+//!   worker to flush it at the end of its batch
+//!   ([`RequestContext::flush_at_end`]): one write per batch, not per
+//!   record.
 //! - **Back-pressure.** When every worker is full, a network thread stops
 //!   enqueueing ([`Network::has_capacity`]) and sleeps in
 //!   [`Network::wait_ready`] until room returns.
@@ -87,7 +89,7 @@
 //! [`Network::cancel_group`]: handoff::worker::Network::cancel_group
 //! [`Network::has_capacity`]: handoff::worker::Network::has_capacity
 //! [`Network::wait_ready`]: handoff::worker::Network::wait_ready
-//! [`Priority::Low`]: handoff::worker::Priority::Low
+//! [`Priority::High`]: handoff::worker::Priority::High
 //! [`RequestContext::flush_at_end`]: handoff::worker::RequestContext::flush_at_end
 //! [`RequestContext::sleep`]: handoff::worker::RequestContext::sleep
 //! [`WorkerConfig::cancel_grace`]: handoff::worker::WorkerConfig::cancel_grace
@@ -116,7 +118,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use handoff::worker::{Kill, Pool, PoolConfig, WorkerConfig, WorkerStats};
-use handoff::write::WriteContext;
+use handoff::write::{WriteContext, WriteStats};
 
 use histogram::Histogram;
 use network::{NetworkReport, NetworkThread, Progress};
@@ -153,21 +155,25 @@ fn main() -> ExitCode {
     let config = PoolConfig::new(options.networks, options.workers)
         .worker(WorkerConfig::new().name("worker").cancel_grace(TIMEOUT));
     let slots = config.worker.max_requests;
-    let log = Arc::new(AccessLog {
-        ctx: WriteContext::new(std::io::sink()),
-        refused: AtomicU64::new(0),
-    });
-    let (pool, networks) = match Pool::spawn(config, handler(rounds, Arc::clone(&log))) {
+    let executors = if inline {
+        options.networks
+    } else {
+        options.workers
+    };
+    let logs: Arc<[Arc<AccessLog>]> = (0..executors)
+        .map(|_| {
+            Arc::new(AccessLog {
+                ctx: WriteContext::new(std::io::sink()),
+                refused: AtomicU64::new(0),
+            })
+        })
+        .collect();
+    let (pool, networks) = match Pool::spawn(config, handler(rounds, Arc::clone(&logs))) {
         Ok(spawned) => spawned,
         Err(e) => {
             eprintln!("pipeline: cannot start the pool: {e}");
             return ExitCode::FAILURE;
         }
-    };
-    let executors = if inline {
-        options.networks
-    } else {
-        options.workers
     };
     println!(
         "handoff::worker pipeline: {} network thread(s) × {}, {} s, {}",
@@ -192,9 +198,9 @@ fn main() -> ExitCode {
         },
     );
     println!(
-        "requests: 94 % quick (~{} µs of work, an access-log record each), 5 % yield 3 times \
-         (low priority), 1 % wait for a signal (group cancel or dup at once, a deadline after \
-         {} ms: timeout, or cancel a grace period later), 0.01 % panic\n",
+        "requests: 94 % quick (~{} µs of work, an access-log record each), 5 % yield 3 times, \
+         1 % urgent, waiting for a signal (group cancel or dup at once, or after {} ms a \
+         deadline's timeout or cancel), 0.01 % panic\n",
         QUICK_WORK.as_secs_f64() * 1e6,
         TIMEOUT.as_millis()
     );
@@ -272,8 +278,13 @@ fn main() -> ExitCode {
         inline,
         reports,
         stats,
-        log: log.ctx.stats(),
-        log_refused: log.refused.load(Ordering::Relaxed),
+        log: logs.iter().fold(WriteStats::default(), |mut sum, log| {
+            let s = log.ctx.stats();
+            sum.frames += s.frames;
+            sum.writes += s.writes;
+            sum
+        }),
+        log_refused: logs.iter().map(|l| l.refused.load(Ordering::Relaxed)).sum(),
         enqueued_at_kill,
         elapsed,
         drained,

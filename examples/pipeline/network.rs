@@ -71,16 +71,18 @@ pub fn raised_index(raised: Raised) -> usize {
     }
 }
 
-/// How a request of `kind` is enqueued: yielding ones are background work
-/// (low priority), slow ones have a deadline, and those whose client goes
+/// How a request of `kind` is enqueued: slow ones are urgent (a client
+/// waits on them: high priority) and have a deadline (`TIMEOUT` from now;
+/// for those that sleep through it, now, so that the cancel a grace period
+/// later comes `TIMEOUT` after the enqueue), and those whose client goes
 /// away are in the closing connection's group.
 fn enqueue_options(kind: Kind) -> Enqueue {
+    let urgent = Enqueue::new().priority(Priority::High);
     match kind {
-        Kind::Yielding => Enqueue::new().priority(Priority::Low),
-        Kind::Slow(Fate::CancelNow) => Enqueue::new().group(CLOSING),
-        Kind::Slow(Fate::CancelLater | Fate::TimeoutLater) => {
-            Enqueue::new().deadline(Instant::now() + TIMEOUT)
-        }
+        Kind::Slow(Fate::CancelNow) => urgent.group(CLOSING),
+        Kind::Slow(Fate::TimeoutLater) => urgent.deadline(Instant::now() + TIMEOUT),
+        Kind::Slow(Fate::CancelLater) => urgent.deadline(Instant::now()),
+        Kind::Slow(Fate::DupNow) => urgent,
         _ => Enqueue::new(),
     }
 }
@@ -133,7 +135,10 @@ impl NetworkThread {
                     id: next_id,
                     kind: kind_of(next_id),
                 };
-                match self.net.enqueue_with(request, enqueue_options(request.kind)) {
+                match self
+                    .net
+                    .enqueue_with(request, enqueue_options(request.kind))
+                {
                     Ok(ticket) => {
                         next_id += 1;
                         if let Some(interval) = interval {

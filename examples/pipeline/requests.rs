@@ -36,9 +36,9 @@ pub enum Fate {
     CancelNow,
     /// The network thread marks it a duplicate right after enqueueing it.
     DupNow,
-    /// Sleeps far longer than its deadline (`TIMEOUT`): the worker's timer
-    /// raises `Timeout` at the deadline, which it ignores, and cancels it
-    /// `TIMEOUT` later.
+    /// Sleeps far longer than its deadline: the worker's timer raises
+    /// `Timeout` at the deadline (its enqueue), which it ignores, and
+    /// cancels it the grace period (`TIMEOUT`) later.
     CancelLater,
     /// Waits for a signal: the worker's timer raises `Timeout` at its
     /// deadline, `TIMEOUT` after its enqueue.
@@ -141,9 +141,10 @@ impl Future for YieldNow {
     }
 }
 
-/// The access log: every quick request writes a record to it, and the
-/// worker writes each batch's records with one call (a server's reply
-/// connection would be the same).
+/// An access log, one per executor (as a log file per worker would be):
+/// every quick request writes a record to its worker's, and the worker
+/// writes each batch's records with one call (a server's reply connection
+/// would be the same).
 pub struct AccessLog {
     pub ctx: WriteContext<std::io::Sink, [u8; 16]>,
     /// Records refused because the log was full (none expected).
@@ -163,11 +164,11 @@ type Handling = Pin<Box<dyn Future<Output = Response> + Send>>;
 /// The handler: an async closure, cloned for each worker.
 pub fn handler(
     rounds: u32,
-    log: Arc<AccessLog>,
+    logs: Arc<[Arc<AccessLog>]>,
 ) -> worker::FnHandler<impl FnMut(Request, RequestContext) -> Handling + Clone + Send + 'static> {
     worker::from_fn(move |request: Request, cx: RequestContext| {
         let id = request.id;
-        let log = Arc::clone(&log);
+        let log = Arc::clone(&logs[cx.ticket().worker()]);
         let future: Handling = match request.kind {
             Kind::Quick => Box::pin(async move {
                 let result = busy_work(id, rounds);
