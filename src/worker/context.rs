@@ -95,8 +95,10 @@ impl Running {
 
 crate::loom::thread_local! {
     /// The `Running` of the executor running requests on this thread, or
-    /// null.
-    static CURRENT: Cell<*const Running> = const { Cell::new(core::ptr::null()) };
+    /// null. Not a `const` initializer: loom's `thread_local!` does not
+    /// take one (its `expr` fragment rejects a `const` block).
+    #[allow(clippy::missing_const_for_thread_local)]
+    static CURRENT: Cell<*const Running> = Cell::new(core::ptr::null());
 }
 
 /// Runs `f` with `running` as this thread's current executor state, and
