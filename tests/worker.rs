@@ -15,36 +15,13 @@ use std::task::{Poll, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{scaled, Drops, Tracked};
+use common::{scaled, wait_until, DropGuard, Drops, Tracked, PATIENCE};
 use handoff::signal::{Action, Actions, Raised};
 use handoff::worker::{
     self, EnqueueError, Kill, KillError, Outcome, Pool, PoolConfig, RequestContext, SpawnError,
     Worker, WorkerConfig,
 };
 use handoff::CapacityError;
-
-/// Long enough for anything that should happen, short enough that a hang
-/// fails the test instead of the CI job.
-const PATIENCE: Duration = Duration::from_secs(60);
-
-/// Spins (yielding) until `done`, or panics after [`PATIENCE`].
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < PATIENCE, "timed out waiting for {what}");
-        thread::yield_now();
-    }
-}
-
-/// Drops are counted: a future's drop is what "Cancel drops the request's
-/// future" means.
-struct DropGuard(Arc<AtomicUsize>);
-
-impl Drop for DropGuard {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
 
 #[test]
 fn a_slow_handler_is_cancelled_by_signal() {

@@ -12,13 +12,11 @@ use std::io;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{scaled, Drops, Tracked};
+use common::{scaled, wait_until, Drops, Tracked, PATIENCE};
 use handoff::worker::{self, Flush, Pool, PoolConfig, RequestContext, WorkerConfig};
 use handoff::write::{Status, WriteContext};
-
-const PATIENCE: Duration = Duration::from_secs(60);
 
 /// A frame that counts its drops.
 struct Frame {
@@ -99,14 +97,6 @@ fn written(conn: &Conn) -> Vec<(u8, u32)> {
         .chunks(8)
         .map(|f| (f[0], u32::from_le_bytes([f[4], f[5], f[6], f[7]])))
         .collect()
-}
-
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < PATIENCE, "timed out waiting for {what}");
-        thread::yield_now();
-    }
 }
 
 #[test]

@@ -14,22 +14,12 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{scaled, Drops, Tracked};
+use common::{scaled, wait_until, Drops, Tracked, PATIENCE};
 use handoff::signal::Action;
 use handoff::worker::{
     self, Enqueue, EnqueueError, Group, Outcome, Pool, PoolConfig, Priority, RequestContext,
     WorkerConfig,
 };
-
-const PATIENCE: Duration = Duration::from_secs(60);
-
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < PATIENCE, "timed out waiting for {what}");
-        thread::yield_now();
-    }
-}
 
 #[test]
 fn a_flood_of_low_priority_requests_does_not_delay_high_priority_ones() {

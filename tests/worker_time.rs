@@ -17,13 +17,11 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
-use common::{Drops, Tracked};
+use common::{DropGuard as Guard, Drops, Tracked, PATIENCE};
 use handoff::signal::Action;
 use handoff::worker::{
     self, Enqueue, Network, Outcome, Pool, PoolConfig, RequestContext, WorkerConfig,
 };
-
-const PATIENCE: Duration = Duration::from_secs(60);
 
 fn pool<H>(
     workers: usize,
@@ -36,15 +34,6 @@ where
     let (pool, mut nets) =
         Pool::spawn(PoolConfig::new(1, workers).worker(config), handler).unwrap();
     (pool, nets.pop().unwrap())
-}
-
-/// Counts a future's drops.
-struct Guard(Arc<AtomicUsize>);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
 }
 
 #[test]

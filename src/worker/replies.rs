@@ -178,11 +178,7 @@ impl<Req, Rep> Network<Req, Rep> {
             (Some(d), Some(t)) => Some(d.min(t)),
             (d, t) => d.or(t),
         };
-        let for_room = for_room && self.full;
-        if for_room {
-            self.pressure.want(self.index as usize);
-            self.stats.full_waits += 1;
-        }
+        let for_room = for_room && self.ask_for_room();
         let n = self.index as usize;
         let Self {
             parker,
@@ -194,8 +190,8 @@ impl<Req, Rep> Network<Req, Rep> {
         } = self;
         let mode = control.state();
         let mut ready = || {
-            let room = for_room && (pressure.has_room(n) || has_room(links, local.as_ref()));
-            (room || has_reply(links, local.as_ref(), control.state() != mode)).then_some(())
+            let killed_since = control.state() != mode;
+            wakes(links, local.as_ref(), pressure, n, for_room, killed_since).then_some(())
         };
         match wake_at {
             None => {
@@ -227,12 +223,8 @@ impl<Req, Rep> Network<Req, Rep> {
     ///
     /// If the pool was not spawned with `reply_fd`.
     pub fn arm(&mut self) -> bool {
+        let for_room = self.ask_for_room();
         let n = self.index as usize;
-        let for_room = self.full;
-        if for_room {
-            self.pressure.want(n);
-            self.stats.full_waits += 1;
-        }
         let Self {
             parker,
             links,
@@ -243,9 +235,20 @@ impl<Req, Rep> Network<Req, Rep> {
         } = self;
         let mode = control.state();
         parker.arm(|| {
-            (for_room && (pressure.has_room(n) || has_room(links, local.as_ref())))
-                || has_reply(links, local.as_ref(), control.state() != mode)
+            let killed_since = control.state() != mode;
+            wakes(links, local.as_ref(), pressure, n, for_room, killed_since)
         })
+    }
+
+    /// Before a sleep: while full, asks to be woken when room returns (the
+    /// caller's parker announcement follows, then the re-check in `wakes`).
+    /// Returns whether it asked.
+    fn ask_for_room(&mut self) -> bool {
+        if self.full {
+            self.pressure.want(self.index as usize);
+            self.stats.full_waits += 1;
+        }
+        self.full
     }
 
     /// Ends an [`arm`](Self::arm)ed sleep.
@@ -255,6 +258,20 @@ impl<Req, Rep> Network<Req, Rep> {
             self.room_returned();
         }
     }
+}
+
+/// What wakes network thread `n` that sleeps: a reply (see `has_reply`),
+/// or, if it asked (`for_room`), room.
+fn wakes<Req, Rep>(
+    links: &[Link<Req, Rep>],
+    local: Option<&Local<Req, Rep>>,
+    pressure: &super::pressure::Pressure,
+    n: usize,
+    for_room: bool,
+    killed_since: bool,
+) -> bool {
+    (for_room && (pressure.has_room(n) || has_room(links, local)))
+        || has_reply(links, local, killed_since)
 }
 
 /// Whether a reply is there (or, in inline mode, work that may make one),
