@@ -121,7 +121,12 @@ fn a_batch_makes_one_write_per_connection_and_a_lone_reply_is_written_at_once() 
             assert!(conn.ctx.feed(frame).is_ok());
             cx.flush_at_end(conn);
         });
-        let config = PoolConfig::new(1, workers).worker(WorkerConfig::new().max_requests(256));
+        // One turn for the whole batch: no time budget cuts it (under Miri
+        // a request takes longer than the default 1 ms).
+        let worker = WorkerConfig::new()
+            .max_requests(256)
+            .time_budget(Duration::from_secs(3600));
+        let config = PoolConfig::new(1, workers).worker(worker);
         let (pool, mut nets) = Pool::spawn(config, handler).unwrap();
         let net = &mut nets[0];
 

@@ -103,15 +103,20 @@ crate::loom::thread_local! {
 
 /// Runs `f` with `running` as this thread's current executor state, and
 /// puts the previous one back after (also when `f` unwinds).
+///
+/// While the thread's locals are being destroyed (an inline network kept
+/// in a thread-local, dropped at thread exit), it runs `f` without: the
+/// requests' contexts then see nothing, as outside their request.
 pub(super) fn enter<R>(running: &Running, f: impl FnOnce() -> R) -> R {
-    struct Restore(*const Running);
+    struct Restore(Option<*const Running>);
     impl Drop for Restore {
         fn drop(&mut self) {
-            let previous = self.0;
-            CURRENT.with(|c| c.set(previous));
+            if let Some(previous) = self.0 {
+                let _ = CURRENT.try_with(|c| c.set(previous));
+            }
         }
     }
-    let previous = CURRENT.with(|c| c.replace(running));
+    let previous = CURRENT.try_with(|c| c.replace(running)).ok();
     let _restore = Restore(previous);
     f()
 }

@@ -155,10 +155,11 @@ mod tests {
     #[test]
     fn buckets_are_ordered_and_tight() {
         let mut last = 0;
-        for ns in (0..100_000u64).chain([u64::MAX / 3, u64::MAX - 1, u64::MAX]) {
+        let n = if cfg!(miri) { 3_000 } else { 100_000u64 };
+        for ns in (0..n).chain([u64::MAX / 3, u64::MAX - 1, u64::MAX]) {
             let b = bucket(ns);
             assert!(b < BUCKETS);
-            assert!(b >= last || ns > 100_000, "bucket of {ns} went down");
+            assert!(b >= last || ns > n, "bucket of {ns} went down");
             last = b;
             assert!(upper(b) >= ns, "{ns} above its bucket's top {}", upper(b));
             assert!(

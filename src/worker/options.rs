@@ -104,6 +104,22 @@ impl Enqueue {
     }
 
     /// Sets [`deadline`](Self::deadline).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use handoff::signal::Action;
+    /// use handoff::worker::{self, Enqueue, Worker};
+    ///
+    /// // Waits for a signal; its deadline sends one: Timeout.
+    /// let handler = worker::from_fn(|(), cx: worker::RequestContext| async move {
+    ///     cx.signalled().await.contains(Action::Timeout)
+    /// });
+    /// let mut w = Worker::spawn(Default::default(), handler)?;
+    /// let soon = Instant::now() + Duration::from_millis(2);
+    /// w.enqueue_with((), Enqueue::new().deadline(soon)).unwrap();
+    /// assert_eq!(w.reply_blocking().unwrap().outcome.done(), Some(true));
+    /// # Ok::<(), handoff::worker::SpawnError>(())
+    /// ```
     pub const fn deadline(mut self, deadline: Instant) -> Self {
         self.deadline = Some(deadline);
         self

@@ -9,6 +9,7 @@ use super::control::{Killer, Signaller};
 use super::error::{EnqueueError, KillError, SpawnError};
 use super::handler::Handler;
 use super::network::Network;
+use super::options::{Enqueue, Group};
 use super::pool::Pool;
 use super::reply::{Reply, WorkerStats};
 use super::{Kill, Ticket};
@@ -75,6 +76,26 @@ impl<Req, Rep> Worker<Req, Rep> {
     /// The request is handed back when the worker is full or killed.
     pub fn enqueue(&mut self, request: Req) -> Result<Ticket, EnqueueError<Req>> {
         self.network.enqueue(request)
+    }
+
+    /// Enqueues a request with a priority, a group and a deadline; see
+    /// [`Network::enqueue_with`].
+    ///
+    /// # Errors
+    ///
+    /// The request is handed back when the worker is full or killed.
+    pub fn enqueue_with(
+        &mut self,
+        request: Req,
+        options: Enqueue,
+    ) -> Result<Ticket, EnqueueError<Req>> {
+        self.network.enqueue_with(request, options)
+    }
+
+    /// Cancels every live request of `group`; see
+    /// [`Network::cancel_group`].
+    pub fn cancel_group(&mut self, group: Group) -> usize {
+        self.network.cancel_group(group)
     }
 
     /// Raises `action` on a request; see [`Signaller::signal`].
