@@ -292,7 +292,9 @@ fn a_full_ring_wakes_its_network_when_the_worker_takes_from_it() {
             assert!(reply.outcome.is_done());
             answered += 1;
         }
-        if answered < 3 {
+        // Nothing to wait for when the refused request may go in now (a
+        // reply taken says there is room).
+        if answered < 3 && (pending.is_none() || !net.has_capacity()) {
             assert!(net.wait_ready(Some(PATIENCE)), "woken for replies or room");
         }
     }

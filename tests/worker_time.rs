@@ -36,34 +36,44 @@ where
     (pool, nets.pop().unwrap())
 }
 
+/// The gap between the sleeps' deadlines: longer than a poll takes (under
+/// Miri, tens of milliseconds of its clock), so that no two are due at
+/// once (then they would run oldest first).
+const UNIT: Duration = Duration::from_millis(if cfg!(miri) { 200 } else { 1 });
+
 #[test]
 fn sleeps_end_in_deadline_order_and_not_before() {
     for workers in [0, 1] {
         let drops = Drops::new();
         let futures = Arc::new(AtomicUsize::new(0));
         let f = Arc::clone(&futures);
+        // One base for every request, set just before they are enqueued
+        // and far enough ahead that each starts before its deadline, so
+        // that the order is the deadlines'.
+        let base: Arc<std::sync::OnceLock<Instant>> = Arc::default();
+        let b = Arc::clone(&base);
         let handler = worker::from_fn(move |t: Tracked, cx: RequestContext| {
             let guard = Guard(Arc::clone(&f));
+            let base = *b.get().expect("set before the enqueues");
             async move {
                 let _guard = guard;
-                let start = Instant::now();
-                cx.sleep(Duration::from_millis(t.id)).await;
-                (t, start.elapsed())
+                let deadline = base + UNIT * t.id as u32;
+                cx.sleep_until(deadline).await;
+                let woke = Instant::now();
+                (t, woke >= deadline)
             }
         });
         let (pool, mut net) = pool(workers, WorkerConfig::new(), handler);
+        let ahead = Duration::from_millis(if cfg!(miri) { 1_000 } else { 20 });
+        base.set(Instant::now() + ahead).unwrap();
         let naps = [9u64, 1, 5, 3];
         for ms in naps {
             net.enqueue(drops.item(ms)).unwrap();
         }
         let mut order = Vec::new();
         while let Some(reply) = net.reply_timeout(PATIENCE) {
-            let (t, slept) = reply.outcome.done().expect("done");
-            assert!(
-                slept >= Duration::from_millis(t.id),
-                "mode {workers}: {} ms asked, {slept:?} slept",
-                t.id
-            );
+            let (t, on_time) = reply.outcome.done().expect("done");
+            assert!(on_time, "mode {workers}: {} units woke before its deadline", t.id);
             order.push(t.id);
         }
         assert_eq!(order, [1, 3, 5, 9], "mode {workers}");
@@ -194,13 +204,17 @@ fn a_deadline_delivers_timeout_then_cancel_after_the_grace() {
                 }
             }
         });
+        // Under Miri a request can take milliseconds to start.
+        let limit = Duration::from_millis(if cfg!(miri) { 200 } else { 5 });
         let config = WorkerConfig::new()
-            .request_timeout(Duration::from_millis(5))
-            .cancel_grace(Duration::from_millis(5));
+            .request_timeout(limit)
+            .cancel_grace(limit);
         let (pool, mut net) = pool(workers, config, handler);
         let told = net.enqueue(drops.item(0)).unwrap();
         let deaf = net.enqueue(drops.item(1)).unwrap();
-        let quick = net.enqueue(drops.item(2)).unwrap();
+        // A deadline of its own, far away: it finishes long before.
+        let far = Enqueue::new().deadline(Instant::now() + Duration::from_secs(3600));
+        let quick = net.enqueue_with(drops.item(2), far).unwrap();
         let mut seen = 0;
         while let Some(reply) = net.reply_timeout(PATIENCE) {
             seen += 1;
@@ -208,7 +222,7 @@ fn a_deadline_delivers_timeout_then_cancel_after_the_grace() {
                 let (t, actions) = reply.outcome.done().flatten().expect("answers");
                 assert_eq!(t.id, 0);
                 assert!(actions.contains(Action::Timeout), "{actions:?}");
-                assert!(reply.enqueued_at.elapsed() >= Duration::from_millis(5));
+                assert!(reply.enqueued_at.elapsed() >= limit);
             } else if reply.ticket == deaf {
                 assert!(
                     matches!(reply.outcome, Outcome::Cancelled),
@@ -223,7 +237,7 @@ fn a_deadline_delivers_timeout_then_cancel_after_the_grace() {
         assert_eq!(seen, 3);
         drop(net);
         let stats = pool.join();
-        assert!(stats[0].timeouts >= 2, "mode {workers}: {:?}", stats[0]);
+        assert_eq!(stats[0].timeouts, 2, "mode {workers}: {:?}", stats[0]);
         assert_eq!((stats[0].completed, stats[0].cancelled), (2, 1));
         assert_eq!((drops.alive(), futures.load(Ordering::SeqCst)), (0, 3));
     }

@@ -454,7 +454,11 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
                 Fire::Timeout if alive => {
                     bump(&self.stats.timeouts, 1);
                     self.deliver(entry, Action::Timeout.into());
-                    let cancel_at = at.checked_add(self.timing.grace).unwrap_or(at);
+                    // The grace counts from the delivery: a worker that
+                    // comes late to the deadline (busy, descheduled) does
+                    // not cancel a request that has not seen its Timeout.
+                    let from = at.max(now);
+                    let cancel_at = from.checked_add(self.timing.grace).unwrap_or(from);
                     self.running.get().timers.borrow_mut().push(
                         cancel_at,
                         entry,
