@@ -13,11 +13,13 @@
 #![cfg(loom)]
 
 use handoff::signal::Action;
-use handoff::worker::{self, EnqueueError, Kill, Outcome, RequestContext, Worker, WorkerConfig};
+use handoff::worker::{
+    self, EnqueueError, Kill, Outcome, Pool, PoolConfig, RequestContext, Worker, WorkerConfig,
+};
 use loom::thread;
 
 fn race(how: Kill) {
-    let handler = worker::from_sync_fn(|x: u8, _: &RequestContext| x);
+    let handler = worker::from_sync_fn(|x: u8, _: RequestContext| x);
     let config = WorkerConfig::new().max_requests(2).queue_capacity(2);
     let mut w = Worker::spawn(config, handler).unwrap();
     let killer = {
@@ -60,8 +62,7 @@ fn race(how: Kill) {
         "every accepted request answered"
     );
     killer.join().unwrap();
-    let (stats, leftover) = w.join(); // the worker exits
-    assert!(leftover.is_empty());
+    let stats = w.join(); // the worker exits
     assert_eq!(stats.replies(), accepted.len() as u64);
 }
 
@@ -127,7 +128,39 @@ fn a_wake_from_another_thread_reaches_the_worker() {
         let reply = w.reply_blocking().expect("the wake is not lost");
         assert_eq!(reply.outcome.done(), Some(7));
         waker.join().unwrap();
-        let (stats, _) = w.join();
+        let stats = w.join();
         assert_eq!(stats.completed, 1);
+    });
+}
+
+/// The back-pressure loop: network A, refused `Full` because network B's
+/// request holds the worker's only entry, sleeps in `wait_ready`; B taking
+/// its reply frees the entry and must wake A (a lost wake-up is a
+/// deadlock, which loom reports). Guards the freer's barrier in
+/// `worker::pressure` (`.ci/loom-mutants`).
+#[test]
+fn a_full_network_is_woken_when_room_returns() {
+    model(|| {
+        let handler = worker::from_sync_fn(|x: u8, _: RequestContext| x);
+        let worker = WorkerConfig::new().max_requests(1).queue_capacity(1);
+        let (pool, mut nets) = Pool::spawn(PoolConfig::new(2, 1).worker(worker), handler).unwrap();
+        let mut b = nets.pop().unwrap();
+        let mut a = nets.pop().unwrap();
+        b.enqueue(2).unwrap();
+        let freer = thread::spawn(move || {
+            assert_eq!(b.reply_blocking().unwrap().outcome.done(), Some(2));
+            b
+        });
+        loop {
+            match a.enqueue(1) {
+                Ok(_) => break,
+                Err(EnqueueError::Full(_)) => assert!(a.wait_ready(None), "woken for room"),
+                Err(e) => panic!("unexpected {e}"),
+            }
+        }
+        assert_eq!(a.reply_blocking().unwrap().outcome.done(), Some(1));
+        let b = freer.join().unwrap();
+        drop((a, b));
+        pool.join();
     });
 }

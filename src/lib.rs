@@ -16,9 +16,11 @@
 //!   thread or a signal handler reaches the request it was meant for or is
 //!   reported stale; the worker finds signalled requests in O(1) each.
 //! - [`worker`]: the threading API built on them. `Worker::spawn`,
-//!   `enqueue`, `signal`, `kill`; async request handlers; a pool of network
-//!   threads × workers with self-clocking dispatch; replies with timing;
-//!   an inline mode with no hand-off.
+//!   `enqueue`, `signal`, `kill`; async request handlers with the worker's
+//!   own timers, priorities, deadlines and group cancel; a pool of network
+//!   threads × workers with self-clocking dispatch and back-pressure;
+//!   replies with timing; writes flushed once per batch; an inline mode
+//!   with no hand-off.
 //! - [`write`](mod@write): per-connection write contexts. Any worker `submit`s a reply
 //!   frame; whoever holds the context writes everything queued (one
 //!   `writev` for many frames) and lets go; after `WouldBlock` the event

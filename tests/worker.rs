@@ -15,36 +15,13 @@ use std::task::{Poll, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{scaled, Drops, Tracked};
+use common::{scaled, wait_until, DropGuard, Drops, Tracked, PATIENCE};
 use handoff::signal::{Action, Actions, Raised};
 use handoff::worker::{
     self, EnqueueError, Kill, KillError, Outcome, Pool, PoolConfig, RequestContext, SpawnError,
     Worker, WorkerConfig,
 };
 use handoff::CapacityError;
-
-/// Long enough for anything that should happen, short enough that a hang
-/// fails the test instead of the CI job.
-const PATIENCE: Duration = Duration::from_secs(60);
-
-/// Spins (yielding) until `done`, or panics after [`PATIENCE`].
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < PATIENCE, "timed out waiting for {what}");
-        thread::yield_now();
-    }
-}
-
-/// Drops are counted: a future's drop is what "Cancel drops the request's
-/// future" means.
-struct DropGuard(Arc<AtomicUsize>);
-
-impl Drop for DropGuard {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
 
 #[test]
 fn a_slow_handler_is_cancelled_by_signal() {
@@ -78,11 +55,8 @@ fn a_slow_handler_is_cancelled_by_signal() {
     );
     // The request is answered: its ticket is stale now.
     assert_eq!(w.signal(ticket, Action::Cancel), Raised::Stale);
-    let (stats, leftover) = w.join();
-    assert_eq!(
-        (stats.cancelled, stats.completed, leftover.len()),
-        (1, 0, 0)
-    );
+    let stats = w.join();
+    assert_eq!((stats.cancelled, stats.completed), (1, 0));
 }
 
 #[test]
@@ -92,7 +66,7 @@ fn a_cancel_before_the_request_starts_never_runs_it() {
     let (c, g) = (Arc::clone(&calls), Arc::clone(&gate));
     // The first request holds the worker until the gate opens; the second
     // is cancelled while it waits in the ring.
-    let handler = worker::from_sync_fn(move |n: u32, _: &RequestContext| {
+    let handler = worker::from_sync_fn(move |n: u32, _: RequestContext| {
         c.fetch_add(1, Ordering::SeqCst);
         while n == 0 && !g.load(Ordering::SeqCst) {
             thread::yield_now();
@@ -158,7 +132,7 @@ fn dup_and_timeout_reach_a_running_async_request() {
 fn a_context_sees_actions_raised_while_the_request_was_queued() {
     let gate = Arc::new(AtomicBool::new(false));
     let g = Arc::clone(&gate);
-    let handler = worker::from_sync_fn(move |n: u8, cx: &RequestContext| {
+    let handler = worker::from_sync_fn(move |n: u8, cx: RequestContext| {
         while n == 0 && !g.load(Ordering::SeqCst) {
             thread::yield_now();
         }
@@ -281,7 +255,7 @@ fn a_graceful_kill_answers_thousands_queued() {
     let n = scaled(4000, 20) as usize;
     let gate = Arc::new(AtomicBool::new(false));
     let g = Arc::clone(&gate);
-    let handler = worker::from_sync_fn(move |x: usize, _: &RequestContext| {
+    let handler = worker::from_sync_fn(move |x: usize, _: RequestContext| {
         while !g.load(Ordering::SeqCst) {
             thread::yield_now();
         }
@@ -310,8 +284,7 @@ fn a_graceful_kill_answers_thousands_queued() {
         assert!(!std::mem::replace(&mut seen[x], true), "{x} answered twice");
     }
     assert!(seen.iter().all(|&s| s), "every queued request answered");
-    let (stats, leftover) = w.join();
-    assert!(leftover.is_empty());
+    let stats = w.join();
     assert_eq!((stats.requests, stats.completed), (n as u64, n as u64));
 }
 
@@ -383,7 +356,7 @@ fn kill_now_is_prompt_and_leaks_nothing() {
 fn every_item_crosses_many_networks_and_workers_once() {
     let drops = Drops::new();
     let per_net = scaled(5000, 16);
-    let handler = worker::from_sync_fn(|t: Tracked, _: &RequestContext| t);
+    let handler = worker::from_sync_fn(|t: Tracked, _: RequestContext| t);
     let config =
         PoolConfig::new(3, 2).worker(WorkerConfig::new().max_requests(64).queue_capacity(16));
     let (pool, nets) = Pool::spawn(config, handler).unwrap();
@@ -431,7 +404,7 @@ fn every_item_crosses_many_networks_and_workers_once() {
 #[cfg_attr(miri, ignore = "timing-based: needs real service times")]
 fn the_balancer_sends_a_slow_worker_fewer_requests() {
     // Worker 0 takes 10× as long per request.
-    let handler = worker::from_sync_fn(|(), _: &RequestContext| {
+    let handler = worker::from_sync_fn(|(), _: RequestContext| {
         let slow = thread::current().name().is_some_and(|n| n.ends_with("-0"));
         let work = Duration::from_micros(if slow { 500 } else { 50 });
         let start = Instant::now();
@@ -488,7 +461,7 @@ fn a_full_pool_hands_the_request_back() {
 
 #[test]
 fn stale_and_foreign_tickets_do_nothing() {
-    let handler = worker::from_sync_fn(|x: u8, _: &RequestContext| x);
+    let handler = worker::from_sync_fn(|x: u8, _: RequestContext| x);
     let mut a = Worker::spawn(WorkerConfig::new(), handler.clone()).unwrap();
     let mut b = Worker::spawn(WorkerConfig::new(), handler).unwrap();
     let ta = a.enqueue(1).unwrap();
@@ -505,7 +478,7 @@ fn stale_and_foreign_tickets_do_nothing() {
 
 #[test]
 fn spawn_reports_bad_configs() {
-    let handler = worker::from_sync_fn(|(), _: &RequestContext| ());
+    let handler = worker::from_sync_fn(|(), _: RequestContext| ());
     let spawn = |config: PoolConfig| {
         Pool::spawn(config, handler.clone())
             .map(|_| ())
@@ -533,7 +506,7 @@ fn spawn_reports_bad_configs() {
 #[test]
 #[cfg(all(target_os = "linux", not(miri)))]
 fn workers_can_be_pinned() {
-    let handler = worker::from_sync_fn(|(), _: &RequestContext| {
+    let handler = worker::from_sync_fn(|(), _: RequestContext| {
         rustix::thread::sched_getaffinity(None).unwrap().count()
     });
     let config = PoolConfig::new(1, 1).worker(WorkerConfig::new().pin_to(vec![0]));
@@ -581,22 +554,30 @@ fn inline_mode_has_the_same_semantics() {
         net.reply_blocking().unwrap().outcome,
         Outcome::Cancelled
     ));
+    // Kill now: a request in flight is cancelled, one not yet started (it
+    // waits for the next turn, as in a worker's ring) is handed back.
     let in_flight = net.enqueue(0).unwrap();
+    assert!(net.try_reply().is_none(), "started, waiting for a signal");
+    let queued = net.enqueue(7).unwrap();
     pool.kill(Kill::Now).unwrap();
-    let reply = net.reply_blocking().unwrap();
-    assert_eq!(reply.ticket, in_flight);
-    assert!(matches!(reply.outcome, Outcome::Cancelled));
+    let mut got = [net.reply_blocking().unwrap(), net.reply_blocking().unwrap()];
+    got.sort_by_key(|r| r.ticket != in_flight);
+    assert_eq!((got[0].ticket, got[1].ticket), (in_flight, queued));
+    let [first, second] = got;
+    assert!(matches!(first.outcome, Outcome::Cancelled));
+    assert!(matches!(second.outcome, Outcome::Unstarted(7)));
     assert!(matches!(net.enqueue(1), Err(EnqueueError::Killed(1))));
     assert!(net.reply_blocking().is_none());
     let stats = pool.join();
-    assert_eq!((stats[0].completed, stats[0].cancelled), (2, 2));
+    let s = &stats[0];
+    assert_eq!((s.completed, s.cancelled, s.unstarted), (2, 2, 1));
 }
 
 #[test]
 fn inline_mode_answers_every_item_once() {
     let drops = Drops::new();
     let n = scaled(3000, 20);
-    let handler = worker::from_sync_fn(|t: Tracked, _: &RequestContext| t);
+    let handler = worker::from_sync_fn(|t: Tracked, _: RequestContext| t);
     let (pool, mut nets) = Pool::spawn(PoolConfig::new(1, 0), handler).unwrap();
     let net = &mut nets[0];
     let mut got = Vec::new();
@@ -619,7 +600,7 @@ fn replies_make_the_network_descriptor_readable() {
 
     let gate = Arc::new(AtomicBool::new(false));
     let g = Arc::clone(&gate);
-    let handler = worker::from_sync_fn(move |x: u8, _: &RequestContext| {
+    let handler = worker::from_sync_fn(move |x: u8, _: RequestContext| {
         while !g.load(Ordering::SeqCst) {
             thread::yield_now();
         }
@@ -651,7 +632,7 @@ fn replies_make_the_network_descriptor_readable() {
 fn kill_now_hands_back_what_is_queued_without_running_it() {
     let ran = Arc::new(AtomicUsize::new(0));
     let r = Arc::clone(&ran);
-    let handler = worker::from_sync_fn(move |_: u32, _: &RequestContext| {
+    let handler = worker::from_sync_fn(move |_: u32, _: RequestContext| {
         r.fetch_add(1, Ordering::SeqCst);
         thread::sleep(Duration::from_millis(20));
     });
@@ -678,4 +659,78 @@ fn kill_now_hands_back_what_is_queued_without_running_it() {
     // taken; the rest come back unrun.
     assert!(done <= 2, "{done} ran after the kill");
     assert_eq!(ran.load(Ordering::SeqCst), done as usize);
+}
+
+/// The rough edge a new user hit: 24 requests, 6 of them cancelled before
+/// they start. Both modes run the handler 18 times and answer the 6
+/// `Cancelled`: inline mode starts a request at the next turn, as a worker
+/// does, not inside `enqueue`.
+#[test]
+fn both_modes_skip_the_handler_of_a_request_cancelled_before_it_starts() {
+    for workers in [1, 0] {
+        let drops = Drops::new();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let gate = Arc::new(AtomicBool::new(workers == 0));
+        let (c, g) = (Arc::clone(&calls), Arc::clone(&gate));
+        let handler = worker::from_sync_fn(move |t: Tracked, _| {
+            c.fetch_add(1, Ordering::SeqCst);
+            while t.id == 0 && !g.load(Ordering::SeqCst) {
+                thread::yield_now();
+            }
+            t
+        });
+        let (pool, mut nets) = Pool::spawn(PoolConfig::new(1, workers), handler).unwrap();
+        let net = &mut nets[0];
+        // Threaded: request 0 holds the worker, so the rest wait to start.
+        net.enqueue(drops.item(0)).unwrap();
+        if workers > 0 {
+            wait_until("request 0 to start", || calls.load(Ordering::SeqCst) == 1);
+        }
+        let mut doomed = HashSet::new();
+        for id in 1..24 {
+            let ticket = net.enqueue(drops.item(id)).unwrap();
+            if id % 4 == 0 {
+                assert_eq!(net.signal(ticket, Action::Cancel), Raised::Delivered);
+                doomed.insert(ticket);
+            }
+        }
+        gate.store(true, Ordering::SeqCst);
+        let mut cancelled = 0;
+        while let Some(reply) = net.reply_timeout(PATIENCE) {
+            if doomed.contains(&reply.ticket) {
+                assert!(matches!(reply.outcome, Outcome::Cancelled));
+                cancelled += 1;
+            } else {
+                assert!(reply.outcome.is_done());
+            }
+        }
+        assert_eq!(cancelled, 5, "mode {workers}");
+        assert_eq!(calls.load(Ordering::SeqCst), 24 - 5, "mode {workers}");
+        drop(nets);
+        pool.join();
+        assert_eq!(drops.alive(), 0);
+    }
+}
+
+/// `signalled` (and `sleep`) polled outside their request, where nothing
+/// could wake them, panic with a message that says so instead of hanging.
+#[test]
+fn a_context_used_outside_its_request_says_so() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let handler = worker::from_sync_fn(move |(), cx: RequestContext| {
+        tx.send(cx).unwrap();
+    });
+    let mut w = Worker::spawn(WorkerConfig::new(), handler).unwrap();
+    w.enqueue(()).unwrap();
+    w.reply_timeout(PATIENCE).unwrap();
+    let cx = rx.recv().unwrap();
+    assert!(cx.actions().is_empty() && cx.take_actions().is_empty());
+    assert!(cx.deadline().is_none());
+    let signalled = std::panic::catch_unwind(|| common::block_on(cx.signalled()));
+    let message = signalled.unwrap_err();
+    let message = message.downcast_ref::<&str>().copied().unwrap_or_default();
+    assert!(message.contains("outside its request"), "{message}");
+    let slept = std::panic::catch_unwind(|| common::block_on(cx.sleep(Duration::from_secs(1))));
+    assert!(slept.is_err());
+    w.join();
 }

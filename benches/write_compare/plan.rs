@@ -40,6 +40,9 @@ pub struct Plan {
     pub slow_frames: u64,
     /// Replies per batch in the batched designs, at least 1.
     pub batch: u64,
+    /// Replies per second from all workers together; 0: as fast as the
+    /// write side takes them.
+    pub rate: u64,
 }
 
 impl Plan {
@@ -55,7 +58,13 @@ impl Plan {
             fast_frames,
             slow_frames: slow / WORKERS as u64 * WORKERS as u64,
             batch: batch.max(1),
+            rate: 0,
         }
+    }
+
+    /// The same replies at a fixed `rate` per second (0: unpaced).
+    pub fn paced(self, rate: u64) -> Plan {
+        Plan { rate, ..self }
     }
 
     pub fn conns(self) -> usize {

@@ -2,7 +2,7 @@
 //! goals.
 
 use crate::frame::FRAME;
-use crate::harness::stats::{median, median_of as med, percentile};
+use crate::harness::stats::{median, median_of, percentile};
 use crate::harness::table::yes_no;
 use crate::measure::Sample;
 use crate::plan::{
@@ -10,8 +10,18 @@ use crate::plan::{
     SLOW_SAMPLE_EVERY, WORKERS,
 };
 use crate::server::{
-    is_handoff, ALL_PEERS, DESIGNS, HANDOFF, HANDOFF_BATCHED, NAMES, PER_REPLY_PEERS,
+    is_handoff, ALL_PEERS, DESIGNS, HANDOFF, HANDOFF_BATCHED, NAMES, PER_REPLY_PEERS, WORKER_POOL,
+    WRITER_THREAD,
 };
+
+/// The median over rounds, NaN for a design that did not run.
+fn med(samples: &[Sample], field: impl Fn(&Sample) -> f64) -> f64 {
+    if samples.is_empty() {
+        f64::NAN
+    } else {
+        median_of(samples, field)
+    }
+}
 
 fn rps(s: &Sample) -> f64 {
     s.fast_frames as f64 / s.fast_secs
@@ -48,6 +58,9 @@ fn versus_best_peer(samples: &[Vec<Sample>], peers: &[usize]) -> (Vec<(f64, f64)
                 .zip(&samples[best])
                 .map(|(a, b)| rps(a) / rps(b))
                 .collect();
+            if per_round.is_empty() {
+                return (f64::NAN, f64::NAN);
+            }
             (ratio, median(&per_round))
         })
         .collect();
@@ -74,13 +87,14 @@ fn handoff_columns(samples: &[Sample]) -> (String, String, String) {
 /// Prints the tables of a run: `samples[scenario][design][round]`, the
 /// scenarios being `fast_only` and `with_slow`.
 pub fn print(
-    samples: &[[Vec<Sample>; DESIGNS]; 2],
+    samples: &[[Vec<Sample>; DESIGNS]; 3],
     fast_only: Plan,
     with_slow: Plan,
+    paced: Plan,
     rounds: usize,
     sndbuf: usize,
 ) {
-    let [fast_samples, slow_samples] = samples;
+    let [fast_samples, slow_samples, paced_samples] = samples;
     let batch = fast_only.batch;
 
     println!(
@@ -131,6 +145,9 @@ pub fn print(
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let (slow_vs, _) = versus_best_peer(slow_samples, &ALL_PEERS);
     for (design, s) in slow_samples.iter().enumerate() {
+        if s.is_empty() {
+            continue;
+        }
         let (lat50, lat99) = latency(s, |s| &s.fast_latencies);
         let (writev, would_blocks, wakeups) = handoff_columns(s);
         println!(
@@ -159,6 +176,9 @@ pub fn print(
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (design, s) in slow_samples.iter().enumerate() {
+        if s.is_empty() {
+            continue;
+        }
         let (lat50, lat99) = latency(s, |s| &s.slow_latencies);
         let worst = s.iter().map(|s| s.max_slow_call_ns).max().unwrap_or(0);
         println!(
@@ -176,9 +196,48 @@ pub fn print(
         );
     }
 
+    println!(
+        "\n### Fixed moderate load: {} replies per second to the {FAST} fast clients, {} \
+         replies\n",
+        paced.rate, paced.fast_frames
+    );
+    println!("| implementation | latency median µs | p99 µs | vs writer thread (medians) | writev/frame |");
+    println!("|---|---:|---:|---:|---:|");
+    let (writer50, _) = latency(&paced_samples[WRITER_THREAD], |s| &s.fast_latencies);
+    for (design, s) in paced_samples.iter().enumerate() {
+        if s.is_empty() {
+            continue;
+        }
+        let (lat50, lat99) = latency(s, |s| &s.fast_latencies);
+        let (writev, _, _) = handoff_columns(s);
+        println!(
+            "| {} | {:.1} | {:.1} | {:.2}× | {writev} |",
+            NAMES[design],
+            lat50 / 1e3,
+            lat99 / 1e3,
+            lat50 / writer50,
+        );
+    }
+
     println!("\n### Goals\n");
     println!("| goal | measured | met |");
     println!("|---|---:|:-:|");
+    let pool_rps = versus_best_peer(fast_samples, &[WRITER_THREAD]).0[WORKER_POOL].1;
+    println!(
+        "| fast clients only, {}: replies/s ≥ the writer thread's (paired) | {pool_rps:.2}× | {} |",
+        NAMES[WORKER_POOL],
+        yes_no(pool_rps >= 1.0)
+    );
+    for design in [WORKER_POOL, HANDOFF] {
+        let (lat50, _) = latency(&paced_samples[design], |s| &s.fast_latencies);
+        let ratio = lat50 / writer50;
+        println!(
+            "| fixed moderate load, {}: median latency ≤ 0.5× the writer thread's | \
+             {ratio:.2}× | {} |",
+            NAMES[design],
+            yes_no(ratio <= 0.5)
+        );
+    }
     for (scenario, samples) in [
         ("fast clients only", fast_samples),
         ("with a slow client", slow_samples),

@@ -1,7 +1,8 @@
 //! A server's request pipeline on `handoff::worker`, with its own load
-//! generator: network threads enqueue requests on a pool of workers, a
-//! timer thread and the network threads signal some of them, and every
-//! request comes back exactly once.
+//! generator: network threads enqueue requests on a pool of workers, with
+//! priorities, groups and deadlines; the network threads and the workers'
+//! own timers signal some of them, and every request comes back exactly
+//! once.
 //!
 //! ```text
 //! cargo run --release --example pipeline                      # 2 network threads × 2 workers, 5 s
@@ -32,28 +33,43 @@
 //!   woken), so a worker interleaves it with the others. One in a hundred
 //!   is slow: it waits in [`RequestContext::signalled`] until somebody
 //!   tells it something, and one in ten thousand panics.
-//! - **Signals.** Of the slow requests, the network thread cancels a fifth
-//!   at once ([`Action::Cancel`]: "the client went away"; the request's
-//!   future is dropped, or it never starts) and marks a fifth as duplicates
-//!   ([`Action::Dup`]: "a retransmission came in"); the rest go to a timer
-//!   thread, which a millisecond later raises [`Action::Timeout`] on two
-//!   thirds of them and cancels the others, from its own thread, through a
-//!   [`Signaller`].
+//! - **Signals, groups and deadlines.** Of the slow requests, a fifth
+//!   belong to a connection that closes at once: the network thread
+//!   cancels their [`Group`] ([`Network::cancel_group`]; the request never
+//!   starts, or its future is dropped), and a fifth are marked duplicates
+//!   ([`Action::Dup`]: "a retransmission came in"). The rest have a
+//!   deadline ([`Enqueue::deadline`]): two thirds wait for a signal and
+//!   the worker's own timer raises [`Action::Timeout`] a millisecond after
+//!   their enqueue; the others sleep ([`RequestContext::sleep`]) through a
+//!   deadline at their enqueue and are cancelled a grace period
+//!   ([`WorkerConfig::cancel_grace`], a millisecond) later. No timer
+//!   thread.
+//! - **Priorities.** The slow requests are urgent ([`Priority::High`]): a
+//!   worker runs them before the quick ones when both are runnable.
+//! - **Batched writes.** Every quick request writes an access-log record
+//!   into its worker's [`WriteContext`] (on `io::sink()`), and asks the
+//!   worker to flush it at the end of its batch
+//!   ([`RequestContext::flush_at_end`]): one write per batch, not per
+//!   record.
+//! - **Back-pressure.** When every worker is full, a network thread stops
+//!   enqueueing ([`Network::has_capacity`]) and sleeps in
+//!   [`Network::wait_ready`] until room returns.
 //! - **Replies** carry the request's ticket, its [`Outcome`] (`Done`,
 //!   `Cancelled`, `Panicked`) and its timing; the latency below is
 //!   `reply.enqueued_at.elapsed()` when the network thread takes it.
 //! - **Shutdown.** When the time is up, [`Pool::kill`] with
 //!   [`Kill::Graceful`]: `enqueue` refuses new requests, the workers finish
 //!   everything queued and in flight, the network threads take the last
-//!   replies, and [`Pool::join`] returns each worker's statistics. The demo
+//!   replies, and [`Pool::join`] returns each worker's statistics (with
+//!   per-link counts and service- and wait-time histograms). The demo
 //!   then checks that every request got exactly one reply (by ticket, and
 //!   by id for the `Done` ones) and that the workers' counts agree with the
 //!   network threads', and exits non-zero if anything does not add up.
 //!
 //! - **Inline mode.** With `--inline` the same code runs on a pool of no
 //!   workers: each network thread runs the handler itself, inside
-//!   `enqueue` (and its signals and wake-ups inside `try_reply`), with the
-//!   same API and guarantees and no hand-off between threads.
+//!   the executor's turns its `try_reply` runs, with the same API and
+//!   guarantees and no hand-off between threads.
 //!
 //! Every second it prints the reply rate, the requests outstanding and the
 //! cancellations so far; at the end, the throughput, latency percentiles of
@@ -65,10 +81,19 @@
 //! worker's sleep and wake-up) and, on Linux, the context switches per
 //! request of the network and worker threads, from `/proc`.
 //!
-//! [`Action::Cancel`]: handoff::signal::Action::Cancel
 //! [`Action::Dup`]: handoff::signal::Action::Dup
 //! [`Action::Timeout`]: handoff::signal::Action::Timeout
+//! [`Enqueue::deadline`]: handoff::worker::Enqueue::deadline
 //! [`EnqueueError::Full`]: handoff::worker::EnqueueError::Full
+//! [`Group`]: handoff::worker::Group
+//! [`Network::cancel_group`]: handoff::worker::Network::cancel_group
+//! [`Network::has_capacity`]: handoff::worker::Network::has_capacity
+//! [`Network::wait_ready`]: handoff::worker::Network::wait_ready
+//! [`Priority::High`]: handoff::worker::Priority::High
+//! [`RequestContext::flush_at_end`]: handoff::worker::RequestContext::flush_at_end
+//! [`RequestContext::sleep`]: handoff::worker::RequestContext::sleep
+//! [`WorkerConfig::cancel_grace`]: handoff::worker::WorkerConfig::cancel_grace
+//! [`WriteContext`]: handoff::write::WriteContext
 //! [`Kill::Graceful`]: handoff::worker::Kill::Graceful
 //! [`Network`]: handoff::worker::Network
 //! [`Outcome`]: handoff::worker::Outcome
@@ -76,7 +101,6 @@
 //! [`Pool::kill`]: handoff::worker::Pool::kill
 //! [`Pool::spawn`]: handoff::worker::Pool::spawn
 //! [`RequestContext::signalled`]: handoff::worker::RequestContext::signalled
-//! [`Signaller`]: handoff::worker::Signaller
 //! [`worker::from_fn`]: handoff::worker::from_fn
 
 #[path = "../shared/context_switches.rs"]
@@ -86,7 +110,6 @@ mod network;
 mod options;
 mod report;
 mod requests;
-mod timer;
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -94,17 +117,17 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use handoff::spsc;
 use handoff::worker::{Kill, Pool, PoolConfig, WorkerConfig, WorkerStats};
+use handoff::write::{WriteContext, WriteStats};
 
 use histogram::Histogram;
 use network::{NetworkReport, NetworkThread, Progress};
 use options::{parse_options, USAGE};
 use report::{group, report, switches_since, Run};
-use requests::{calibrate, handler};
-use timer::timer;
+use requests::{calibrate, handler, AccessLog};
 
-/// How long the timer thread waits before it signals a slow request.
+/// A slow request's deadline, after its enqueue; and the grace period from
+/// its `Timeout` to its cancellation.
 pub const TIMEOUT: Duration = Duration::from_millis(1);
 /// The quick requests' work.
 const QUICK_WORK: Duration = Duration::from_nanos(1_500);
@@ -130,19 +153,27 @@ fn main() -> ExitCode {
     let rounds = calibrate(QUICK_WORK);
     let inline = options.workers == 0;
     let config = PoolConfig::new(options.networks, options.workers)
-        .worker(WorkerConfig::new().name("worker"));
+        .worker(WorkerConfig::new().name("worker").cancel_grace(TIMEOUT));
     let slots = config.worker.max_requests;
-    let (pool, networks) = match Pool::spawn(config, handler(rounds)) {
+    let executors = if inline {
+        options.networks
+    } else {
+        options.workers
+    };
+    let logs: Arc<[Arc<AccessLog>]> = (0..executors)
+        .map(|_| {
+            Arc::new(AccessLog {
+                ctx: WriteContext::new(std::io::sink()),
+                refused: AtomicU64::new(0),
+            })
+        })
+        .collect();
+    let (pool, networks) = match Pool::spawn(config, handler(rounds, Arc::clone(&logs))) {
         Ok(spawned) => spawned,
         Err(e) => {
             eprintln!("pipeline: cannot start the pool: {e}");
             return ExitCode::FAILURE;
         }
-    };
-    let executors = if inline {
-        options.networks
-    } else {
-        options.workers
     };
     println!(
         "handoff::worker pipeline: {} network thread(s) × {}, {} s, {}",
@@ -167,8 +198,9 @@ fn main() -> ExitCode {
         },
     );
     println!(
-        "requests: 94 % quick (~{} µs of work), 5 % yield 3 times, 1 % wait for a signal \
-         (cancel or dup at once, cancel or timeout after {} ms), 0.01 % panic\n",
+        "requests: 94 % quick (~{} µs of work, an access-log record each), 5 % yield 3 times, \
+         1 % urgent, waiting for a signal (group cancel or dup at once, or after {} ms a \
+         deadline's timeout or cancel), 0.01 % panic\n",
         QUICK_WORK.as_secs_f64() * 1e6,
         TIMEOUT.as_millis()
     );
@@ -177,14 +209,10 @@ fn main() -> ExitCode {
     let options = Arc::new(options);
     let start = Arc::new(Barrier::new(options.networks + 1));
     let progress: Vec<Arc<Progress>> = (0..options.networks).map(|_| Arc::default()).collect();
-    let mut timer_rings = Vec::new();
     let mut network_threads = Vec::new();
     for (k, net) in networks.into_iter().enumerate() {
-        let (timer_tx, timer_rx) = spsc::channel(4096);
-        timer_rings.push(timer_rx);
         let thread = NetworkThread {
             net,
-            timer: timer_tx,
             progress: Arc::clone(&progress[k]),
             in_flight: vec![vec![None; slots]; executors],
             report: NetworkReport::default(),
@@ -201,11 +229,6 @@ fn main() -> ExitCode {
                 .expect("spawn a network thread"),
         );
     }
-    let signaller = pool.signaller();
-    let timer_thread = thread::Builder::new()
-        .name("timer".into())
-        .spawn(move || timer(timer_rings, signaller))
-        .expect("spawn the timer thread");
 
     // Run, with a progress line every second.
     let switches_before = context_switches::by_thread();
@@ -250,13 +273,18 @@ fn main() -> ExitCode {
         .collect();
     let stats: Vec<WorkerStats> = pool.join();
     let drained = kill_started.elapsed();
-    let timer_report = timer_thread.join().expect("the timer thread panicked");
 
     report(&Run {
         inline,
         reports,
         stats,
-        timer: timer_report,
+        log: logs.iter().fold(WriteStats::default(), |mut sum, log| {
+            let s = log.ctx.stats();
+            sum.frames += s.frames;
+            sum.writes += s.writes;
+            sum
+        }),
+        log_refused: logs.iter().map(|l| l.refused.load(Ordering::Relaxed)).sum(),
         enqueued_at_kill,
         elapsed,
         drained,

@@ -7,8 +7,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use handoff::signal::{Action, Raised};
-use handoff::spsc;
-use handoff::worker::{EnqueueError, Network, Outcome, Reply, Ticket};
+use handoff::worker::{
+    Enqueue, EnqueueError, Group, Network, NetworkStats, Outcome, Priority, Reply, Ticket,
+};
 
 use crate::histogram::Histogram;
 use crate::options::Options;
@@ -25,12 +26,8 @@ pub struct Progress {
     pub cancelled: AtomicU64,
 }
 
-/// A slow request handed to the timer thread.
-pub struct Timed {
-    pub due: Instant,
-    pub ticket: Ticket,
-    pub action: Action,
-}
+/// The group of the requests whose connection closes at once.
+const CLOSING: Group = Group(1);
 
 /// What a network thread saw.
 #[derive(Default)]
@@ -45,8 +42,10 @@ pub struct NetworkReport {
     pub unstarted: u64,
     /// Signals this thread raised: delivered, already pending, stale.
     pub raised: [u64; 3],
-    /// Timer ring full: the network thread raised the timer's action itself.
-    pub timer_full: u64,
+    /// Requests its group cancels reached.
+    pub group_cancelled: u64,
+    /// The back-pressure loop: refusals, waits for room, room returned.
+    pub stats: NetworkStats,
     pub quick: Option<Histogram>,
     pub yielding: Option<Histogram>,
     pub signalled: Option<Histogram>,
@@ -72,10 +71,25 @@ pub fn raised_index(raised: Raised) -> usize {
     }
 }
 
+/// How a request of `kind` is enqueued: slow ones are urgent (a client
+/// waits on them: high priority) and have a deadline (`TIMEOUT` from now;
+/// for those that sleep through it, now, so that the cancel a grace period
+/// later comes `TIMEOUT` after the enqueue), and those whose client goes
+/// away are in the closing connection's group.
+fn enqueue_options(kind: Kind) -> Enqueue {
+    let urgent = Enqueue::new().priority(Priority::High);
+    match kind {
+        Kind::Slow(Fate::CancelNow) => urgent.group(CLOSING),
+        Kind::Slow(Fate::TimeoutLater) => urgent.deadline(Instant::now() + TIMEOUT),
+        Kind::Slow(Fate::CancelLater) => urgent.deadline(Instant::now()),
+        Kind::Slow(Fate::DupNow) => urgent,
+        _ => Enqueue::new(),
+    }
+}
+
 /// One network thread: the load generator's event loop.
 pub struct NetworkThread {
     pub net: Network<Request, Response>,
-    pub timer: spsc::Producer<Timed>,
     pub progress: Arc<Progress>,
     /// The requests in flight, by executor and slot of their tickets: the
     /// exactly-once check.
@@ -111,11 +125,20 @@ impl NetworkThread {
                         next_due = now; // fell far behind (descheduled): do not burst
                     }
                 }
+                if !self.net.has_capacity() {
+                    // Every worker was full: read nothing new until room
+                    // returns (`wait_ready` below wakes for it).
+                    blocked = true;
+                    break;
+                }
                 let request = Request {
                     id: next_id,
                     kind: kind_of(next_id),
                 };
-                match self.net.enqueue(request) {
+                match self
+                    .net
+                    .enqueue_with(request, enqueue_options(request.kind))
+                {
                     Ok(ticket) => {
                         next_id += 1;
                         if let Some(interval) = interval {
@@ -155,7 +178,11 @@ impl NetworkThread {
                 match self.net.reply_blocking() {
                     Some(reply) => self.received(reply),
                     None if killed => break,
-                    None => thread::yield_now(), // full with nothing of ours outstanding
+                    // Full with nothing of ours outstanding: sleep until
+                    // room returns (the back-pressure loop).
+                    None => {
+                        self.net.wait_ready(Some(Duration::from_millis(10)));
+                    }
                 }
             } else {
                 let wait = next_due.saturating_duration_since(Instant::now());
@@ -181,6 +208,7 @@ impl NetworkThread {
         }
         let stats = self.net.park_stats();
         self.report.syscalls = stats.sleeps + stats.wakes;
+        self.report.stats = self.net.stats();
         self.report.quick = Some(self.quick);
         self.report.yielding = Some(self.yielding);
         self.report.signalled = Some(self.signalled);
@@ -197,34 +225,17 @@ impl NetworkThread {
                 request.id, old.id
             ));
         }
-        let Kind::Slow(fate) = request.kind else {
-            return;
-        };
-        let later = match fate {
-            Fate::CancelNow => Err(Action::Cancel),
-            Fate::DupNow => Err(Action::Dup),
-            Fate::CancelLater => Ok(Action::Cancel),
-            Fate::TimeoutLater => Ok(Action::Timeout),
-        };
-        match later {
-            Err(now) => {
-                let raised = self.net.signal(ticket, now);
-                self.report.raised[raised_index(raised)] += 1;
+        let action = match request.kind {
+            Kind::Slow(Fate::CancelNow) => {
+                // The client's connection closed: cancel what it asked.
+                self.report.group_cancelled += self.net.cancel_group(CLOSING) as u64;
+                return;
             }
-            Ok(action) => {
-                let timed = Timed {
-                    due: Instant::now() + TIMEOUT,
-                    ticket,
-                    action,
-                };
-                if let Err(e) = self.timer.push(timed) {
-                    // The timer is behind: raise it now rather than never.
-                    self.report.timer_full += 1;
-                    let raised = self.net.signal(e.into_inner().ticket, action);
-                    self.report.raised[raised_index(raised)] += 1;
-                }
-            }
-        }
+            Kind::Slow(Fate::DupNow) => Action::Dup,
+            _ => return,
+        };
+        let raised = self.net.signal(ticket, action);
+        self.report.raised[raised_index(raised)] += 1;
     }
 
     /// Checks a reply against the request it answers, and books it.

@@ -5,12 +5,12 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use handoff::worker::WorkerStats;
+use handoff::worker::{Histogram as Times, WorkerStats};
+use handoff::write::WriteStats;
 
 use crate::context_switches::{self, Switches};
 use crate::histogram::Histogram;
 use crate::network::NetworkReport;
-use crate::timer::TimerReport;
 
 /// `1234567` as `1,234,567`.
 pub fn group(n: u64) -> String {
@@ -25,47 +25,35 @@ pub fn group(n: u64) -> String {
     out
 }
 
-/// Context switches since `before`, summed by thread role: (pipeline
-/// threads, i.e. network threads and workers; the timer thread).
-pub fn switches_since(before: &HashMap<u32, Switches>) -> ((u64, u64), (u64, u64)) {
+/// Context switches since `before` of the network threads and workers.
+pub fn switches_since(before: &HashMap<u32, Switches>) -> (u64, u64) {
     let mut pipeline = (0, 0);
-    let mut timer = (0, 0);
     for (tid, now) in context_switches::by_thread() {
         let then = before.get(&tid).cloned().unwrap_or_default();
-        let delta = (
-            now.voluntary.saturating_sub(then.voluntary),
-            now.involuntary.saturating_sub(then.involuntary),
-        );
-        let name = now.name;
-        let sum = if name.starts_with("network-") || name.starts_with("worker-") {
-            &mut pipeline
-        } else if name == "timer" {
-            &mut timer
-        } else {
-            continue; // the main thread, printing
-        };
-        sum.0 += delta.0;
-        sum.1 += delta.1;
+        if now.name.starts_with("network-") || now.name.starts_with("worker-") {
+            pipeline.0 += now.voluntary.saturating_sub(then.voluntary);
+            pipeline.1 += now.involuntary.saturating_sub(then.involuntary);
+        }
     }
-    (pipeline, timer)
+    pipeline
 }
 
 /// What a run left: the network threads' and the executors' accounts,
-/// the timer thread's, the times, and the context switches.
+/// the access log's, the times, and the context switches.
 pub struct Run {
     pub inline: bool,
     pub reports: Vec<NetworkReport>,
     pub stats: Vec<WorkerStats>,
-    pub timer: TimerReport,
+    pub log: WriteStats,
+    pub log_refused: u64,
     /// Requests enqueued before the kill, over `elapsed`.
     pub enqueued_at_kill: u64,
     pub elapsed: Duration,
     /// From the kill until every thread was joined.
     pub drained: Duration,
     /// Voluntary and involuntary switches of the network threads and
-    /// workers, and of the timer thread, while they ran (`None` where
-    /// `/proc` cannot tell).
-    pub switches: Option<((u64, u64), (u64, u64))>,
+    /// workers while they ran (`None` where `/proc` cannot tell).
+    pub switches: Option<(u64, u64)>,
 }
 
 /// Prints the report, then checks that every request got exactly one
@@ -97,8 +85,11 @@ pub fn report(run: &Run) -> ExitCode {
     let refused = total(|r| r.refused_full);
     if refused > 0 {
         println!(
-            "back-pressure: enqueue said Full {} times (every worker's table or ring was full)",
-            group(refused)
+            "back-pressure: enqueue said Full {} times (every worker's table or ring was full); \
+             the network threads slept for room {} times, and room came back {} times",
+            group(refused),
+            group(total(|r| r.stats.full_waits)),
+            group(total(|r| r.stats.room_returned)),
         );
     }
 
@@ -108,15 +99,50 @@ pub fn report(run: &Run) -> ExitCode {
     } else {
         "worker"
     };
-    println!("share of the requests (Pool::stats):");
+    println!("share of the requests (Pool::stats; per link: enqueued / refused / signals):");
+    let mut service = Times::default();
+    let mut wait = Times::default();
     for (k, s) in run.stats.iter().enumerate() {
+        let links: Vec<String> = s
+            .links
+            .iter()
+            .map(|l| {
+                format!(
+                    "{} / {} / {}",
+                    group(l.enqueued),
+                    group(l.refused),
+                    group(l.signals)
+                )
+            })
+            .collect();
         println!(
-            "  {label} {k}: {:>11} requests ({:5.1} %), busy {:5.1} % of the run",
+            "  {label} {k}: {:>11} requests ({:5.1} %), busy {:5.1} % of the run; links: {}",
             group(s.requests),
             s.requests as f64 * 100.0 / requests_total.max(1) as f64,
             s.busy.as_secs_f64() * 100.0 / (run.elapsed + run.drained).as_secs_f64(),
+            links.join(", "),
         );
+        service.merge(&s.service_time);
+        wait.merge(&s.wait_time);
     }
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    println!(
+        "worker histograms: service p50 {:.1} µs p99 {:.1} µs; wait before the start p50 {:.1} µs p99 {:.1} µs",
+        us(service.quantile(0.5)),
+        us(service.quantile(0.99)),
+        us(wait.quantile(0.5)),
+        us(wait.quantile(0.99)),
+    );
+    println!(
+        "access log: {} records in {} writes ({:.3} per record: one per batch){}",
+        group(run.log.frames),
+        group(run.log.writes),
+        run.log.writes as f64 / run.log.frames.max(1) as f64,
+        match run.log_refused {
+            0 => String::new(),
+            n => format!(", {} refused (full)", group(n)),
+        },
+    );
 
     let done = total(|r| r.computed + r.timed_out + r.duplicate);
     let cancelled = total(|r| r.cancelled);
@@ -133,25 +159,15 @@ pub fn report(run: &Run) -> ExitCode {
         group(unstarted),
     );
     let raised: [u64; 3] = std::array::from_fn(|k| run.reports.iter().map(|r| r.raised[k]).sum());
-    let [tc, tt] = [run.timer.cancels, run.timer.timeouts];
     println!(
-        "signals: network threads raised {} (delivered {}, already pending {}, stale {}); \
-         the timer thread {} cancels and {} timeouts (stale {}), at most {:.2} ms late{}",
+        "signals: network threads raised {} (delivered {}, already pending {}, stale {}), \
+         their group cancels reached {}; the workers' deadlines timed out {}",
         group(raised.iter().sum()),
         group(raised[0]),
         group(raised[1]),
         group(raised[2]),
-        group(tc.iter().sum()),
-        group(tt.iter().sum()),
-        group(tc[2] + tt[2]),
-        run.timer.worst_late.as_secs_f64() * 1e3,
-        match total(|r| r.timer_full) {
-            0 => String::new(),
-            n => format!(
-                " ({} raised by the network threads: the timer ring was full)",
-                group(n)
-            ),
-        },
+        group(total(|r| r.group_cancelled)),
+        group(run.stats.iter().map(|s| s.timeouts).sum()),
     );
 
     let worker_calls: u64 = run.stats.iter().map(|s| s.sleeps + s.wakes).sum();
@@ -164,16 +180,13 @@ pub fn report(run: &Run) -> ExitCode {
         group(network_calls),
         per(worker_calls + network_calls, enqueued),
     );
-    if let Some((pipeline_switches, timer_switches)) =
-        run.switches.filter(|_| run.enqueued_at_kill > 0)
-    {
+    if let Some(switches) = run.switches.filter(|_| run.enqueued_at_kill > 0) {
         let _ = write!(
             line,
             "\ncontext switches (/proc), network and worker threads: {:.4} voluntary + {:.4} involuntary \
-             per request; the timer thread's sleeps: {} voluntary",
-            per(pipeline_switches.0, run.enqueued_at_kill),
-            per(pipeline_switches.1, run.enqueued_at_kill),
-            group(timer_switches.0),
+             per request",
+            per(switches.0, run.enqueued_at_kill),
+            per(switches.1, run.enqueued_at_kill),
         );
     }
     println!("{line}");

@@ -1,16 +1,19 @@
 //! What the load generator asks for, and the async handler that answers:
-//! quick, yielding, signal-waiting and panicking requests.
+//! quick, yielding, signal-waiting, sleeping and panicking requests.
 
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use handoff::signal::Action;
-use handoff::worker::{self, RequestContext};
+use handoff::worker::{self, Flush, RequestContext};
+use handoff::write::WriteContext;
 
-use crate::POISON;
+use crate::{POISON, TIMEOUT};
 
 /// What a request asks for; the load generator draws it from the id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,13 +31,17 @@ pub enum Kind {
 /// Who signals a slow request, and what.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fate {
-    /// The network thread cancels it right after enqueueing it.
+    /// Its connection closes right after it is enqueued: the network
+    /// thread cancels its group.
     CancelNow,
     /// The network thread marks it a duplicate right after enqueueing it.
     DupNow,
-    /// The timer thread cancels it after `TIMEOUT`.
+    /// Sleeps far longer than its deadline: the worker's timer raises
+    /// `Timeout` at the deadline (its enqueue), which it ignores, and
+    /// cancels it the grace period (`TIMEOUT`) later.
     CancelLater,
-    /// The timer thread raises `Timeout` on it after `TIMEOUT`.
+    /// Waits for a signal: the worker's timer raises `Timeout` at its
+    /// deadline, `TIMEOUT` after its enqueue.
     TimeoutLater,
 }
 
@@ -71,7 +78,7 @@ fn mix(x: u64) -> u64 {
 
 /// The mix of requests: per 100 000, 10 panic, 1 000 are slow (200 cancelled
 /// and 200 marked duplicate at once by the network thread, 200 cancelled
-/// and 400 timed out later by the timer thread), 5 000 yield and the rest
+/// and 400 timed out later by their deadlines), 5 000 yield and the rest
 /// are quick.
 pub fn kind_of(id: u64) -> Kind {
     match mix(id) % 100_000 {
@@ -134,20 +141,50 @@ impl Future for YieldNow {
     }
 }
 
+/// An access log, one per executor (as a log file per worker would be):
+/// every quick request writes a record to its worker's, and the worker
+/// writes each batch's records with one call (a server's reply connection
+/// would be the same).
+pub struct AccessLog {
+    pub ctx: WriteContext<std::io::Sink, [u8; 16]>,
+    /// Records refused because the log was full (none expected).
+    pub refused: AtomicU64,
+}
+
+impl Flush for AccessLog {
+    fn flush(&self) {
+        // `io::Sink` never blocks: no writability to wait for.
+        let _ = self.ctx.flush();
+    }
+}
+
 /// A request's future, boxed so that every kind is the same type.
 type Handling = Pin<Box<dyn Future<Output = Response> + Send>>;
 
 /// The handler: an async closure, cloned for each worker.
 pub fn handler(
     rounds: u32,
+    logs: Arc<[Arc<AccessLog>]>,
 ) -> worker::FnHandler<impl FnMut(Request, RequestContext) -> Handling + Clone + Send + 'static> {
     worker::from_fn(move |request: Request, cx: RequestContext| {
         let id = request.id;
+        let log = Arc::clone(&logs[cx.ticket().worker()]);
         let future: Handling = match request.kind {
             Kind::Quick => Box::pin(async move {
+                let result = busy_work(id, rounds);
+                let mut record = [0; 16];
+                record[..8].copy_from_slice(&id.to_le_bytes());
+                record[8..].copy_from_slice(&result.to_le_bytes());
+                match log.ctx.feed(record) {
+                    // Written once at the end of the worker's batch.
+                    Ok(()) => cx.flush_at_end(&log),
+                    Err(_) => {
+                        log.refused.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
                 Response {
                     id,
-                    answer: Answer::Computed(busy_work(id, rounds)),
+                    answer: Answer::Computed(result),
                 }
             }),
             Kind::Yielding => Box::pin(async move {
@@ -161,8 +198,18 @@ pub fn handler(
                     answer: Answer::Computed(busy_work(x, rounds / 4)),
                 }
             }),
+            Kind::Slow(Fate::CancelLater) => Box::pin(async move {
+                // A nap far past its deadline, on the worker's timer: the
+                // deadline's Timeout does not interrupt it, the Cancel a
+                // grace period later drops it.
+                cx.sleep(100 * TIMEOUT).await;
+                Response {
+                    id,
+                    answer: Answer::TimedOut,
+                }
+            }),
             Kind::Slow(_) => Box::pin(async move {
-                // Waits until the network or the timer thread says
+                // Waits until the network thread or the deadline says
                 // something; a cancel drops this future instead.
                 let actions = cx.signalled().await;
                 let answer = if actions.contains(Action::Dup) {

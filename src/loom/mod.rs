@@ -43,6 +43,9 @@ mod imp {
     };
     pub(crate) use ::loom::sync::{Arc, Mutex};
     pub(crate) use ::loom::thread::{yield_now, Builder as ThreadBuilder, JoinHandle};
+    /// Loom runs every model thread on one OS thread: its thread-locals are
+    /// per model thread, std's would be shared.
+    pub(crate) use ::loom::thread_local;
 
     /// The `Waker` slot of a parked task: loom's model of atomic-waker.
     #[derive(Debug, Default)]
@@ -97,6 +100,7 @@ mod imp {
     pub(crate) use std::sync::Mutex;
     #[cfg(feature = "std")]
     pub(crate) use std::thread::{yield_now, Builder as ThreadBuilder, JoinHandle};
+    pub(crate) use std::thread_local;
 
     /// The `Waker` slot of a parked task.
     #[cfg(feature = "std")]

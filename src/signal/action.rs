@@ -139,10 +139,6 @@ impl Actions {
         Actions(bits)
     }
 
-    pub(crate) const fn bits(self) -> u8 {
-        self.0
-    }
-
     /// Whether `action` is in the set.
     ///
     /// ```

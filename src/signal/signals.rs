@@ -122,13 +122,6 @@ impl Signals {
         self.taken.register(unparker)
     }
 
-    /// Whether a signalled entry waits in the queue (its actions may have
-    /// been taken by [`take`](Self::take) since), counting raises that have
-    /// claimed their place in it and not written it yet.
-    pub(crate) fn has_pending(&self) -> bool {
-        !self.taken.is_empty()
-    }
-
     /// Whether [`pop`](Self::pop) would find a signalled entry now: raises
     /// stalled between claiming their place in the queue and writing it do
     /// not count (they wake a registered parker once they write it).

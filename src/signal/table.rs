@@ -374,6 +374,18 @@ impl SignalTable {
             .is_some_and(|w| held_by(w.load(Ordering::Relaxed), key))
     }
 
+    /// Whether a [`claim`](Self::claim) may find a free entry now: an
+    /// answer that may be outdated at once, for a caller whose own barrier
+    /// orders it (the worker pool's back-pressure loop re-checks with it
+    /// after announcing that it sleeps).
+    pub(crate) fn has_free(&self) -> bool {
+        // ordering: Relaxed; the caller's barrier orders these loads.
+        self.shared
+            .free
+            .iter()
+            .any(|w| w.load(Ordering::Relaxed) != 0)
+    }
+
     /// The number of entries.
     ///
     /// ```

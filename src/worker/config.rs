@@ -1,12 +1,15 @@
 //! How workers and pools are configured.
 
+use std::time::Duration;
+
 use crate::park::SpinPolicy;
 
 /// How each worker of a pool is made: its thread's name, its queues, its
-/// signal table, how it waits, and where it runs. The design's
-/// `CONF_SECTION`.
+/// signal table, how it waits, where it runs, and the time limits of its
+/// requests. The design's `CONF_SECTION`.
 ///
 /// ```
+/// use std::time::Duration;
 /// use handoff::park::SpinPolicy;
 /// use handoff::worker::WorkerConfig;
 ///
@@ -15,7 +18,9 @@ use crate::park::SpinPolicy;
 ///     .max_requests(4096)
 ///     .queue_capacity(512)
 ///     .spin_policy(SpinPolicy::SLEEP_AT_ONCE)
-///     .pin_to(vec![1]);
+///     .pin_to(vec![1])
+///     .request_timeout(Duration::from_secs(30))
+///     .cancel_grace(Duration::from_secs(1));
 /// assert_eq!(config.max_requests, 4096);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,6 +40,20 @@ pub struct WorkerConfig {
     /// CPUs to pin the workers to: worker `i` runs on
     /// `pin_to[i % pin_to.len()]`. Empty (the default): not pinned.
     pub pin_to: Vec<usize>,
+    /// Each request's time limit, from its enqueue, unless it was given a
+    /// deadline of its own ([`Enqueue::deadline`](super::Enqueue::deadline)):
+    /// at the deadline the request gets
+    /// [`Action::Timeout`](crate::signal::Action::Timeout), and
+    /// [`cancel_grace`](Self::cancel_grace) later, if it has not finished,
+    /// it is cancelled. FreeRADIUS's `max_request_time`. Default none.
+    pub request_timeout: Option<Duration>,
+    /// From a request's `Timeout` to its cancellation. Default 1 s.
+    pub cancel_grace: Duration,
+    /// How long a worker runs requests before it looks at its rings and
+    /// signals again, so that a long batch does not starve them (a request
+    /// that is running is never interrupted). Default 1 ms, as FreeRADIUS
+    /// v4's worker.
+    pub time_budget: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -44,8 +63,9 @@ impl Default for WorkerConfig {
 }
 
 impl WorkerConfig {
-    /// The defaults: named `handoff-worker`, 1024 requests at most, rings of 256, the
-    /// default spin policy, not pinned.
+    /// The defaults: named `handoff-worker`, 1024 requests at most, rings
+    /// of 256, the default spin policy, not pinned, no time limit (1 s of
+    /// grace if one is set), a time budget of 1 ms.
     pub fn new() -> Self {
         Self {
             name: "handoff-worker".to_owned(),
@@ -53,6 +73,9 @@ impl WorkerConfig {
             queue_capacity: 256,
             spin_policy: SpinPolicy::default(),
             pin_to: Vec::new(),
+            request_timeout: None,
+            cancel_grace: Duration::from_secs(1),
+            time_budget: Duration::from_millis(1),
         }
     }
 
@@ -84,6 +107,32 @@ impl WorkerConfig {
     pub fn pin_to(mut self, cpus: Vec<usize>) -> Self {
         self.pin_to = cpus;
         self
+    }
+
+    /// Sets [`request_timeout`](Self::request_timeout).
+    pub fn request_timeout(mut self, limit: Duration) -> Self {
+        self.request_timeout = Some(limit);
+        self
+    }
+
+    /// Sets [`cancel_grace`](Self::cancel_grace).
+    pub fn cancel_grace(mut self, grace: Duration) -> Self {
+        self.cancel_grace = grace;
+        self
+    }
+
+    /// Sets [`time_budget`](Self::time_budget).
+    pub fn time_budget(mut self, budget: Duration) -> Self {
+        self.time_budget = budget;
+        self
+    }
+
+    pub(crate) fn timing(&self) -> super::executor::Timing {
+        super::executor::Timing {
+            request_timeout: self.request_timeout,
+            grace: self.cancel_grace,
+            budget: self.time_budget,
+        }
     }
 }
 

@@ -1,23 +1,45 @@
-//! The executor: runs the requests of one worker (or of one network thread
-//! in inline mode) as futures, delivers their signals, and produces their
-//! replies.
+//! The executor: takes the requests of one worker (or of one network thread
+//! in inline mode), runs them as futures in priority order, delivers their
+//! signals and time limits, fires their timers, flushes what they fed at
+//! the end of each batch, and produces their replies.
 //!
 //! Everything is allocated when the executor is made, sized by its signal
 //! table: a task per entry (the entry of a request's key is its task), a
-//! context cell per entry, and a waker per entry. Starting, polling, waking
-//! and answering a request allocate nothing. How a waker reaches the
-//! executor from another thread is in `super::wake`.
+//! run queue link, a context cell and a waker per entry, and a timer heap
+//! with room for a timer per entry. Taking, starting, polling, waking and
+//! answering a request allocate nothing. How a waker reaches the executor
+//! from another thread is in `super::wake`; what a request reaches of the
+//! executor, in `super::context`.
+//!
+//! Over 500 lines: the task's life (accepted, started, answered) touches
+//! every method here, and is easiest to check on one page.
+//!
+//! # A turn
+//!
+//! [`Executor::run`] is one batch: the signals first (a `Cancel` answers
+//! its request at once, started or not), then the timers that are due,
+//! then the requests woken since the last turn; then it runs the runnable
+//! requests in the run queue's order until none is left or the turn has
+//! used its time budget, and flushes what they fed. A request taken from a
+//! ring ([`Executor::accept`]) waits in the run queue; its handler is
+//! called when its turn comes, so a `Cancel` raised before that means the
+//! handler never runs, in both modes.
 
 use core::future::Future;
 use core::pin::Pin;
+use core::ptr::NonNull;
 use core::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+use super::context::{enter, Running};
 use super::control::NOW;
-use super::handler::{ContextCell, Handler, RequestContext};
+use super::handler::Handler;
+use super::options::Priority;
 use super::reply::{bump, Outcome, Reply, StatsCell};
+use super::runqueue::RunQueue;
+use super::timer::{Fire, Timer};
 use super::wake::EntryWake;
-use super::Ticket;
+use super::{RequestContext, Ticket};
 use crate::loom::{AtomicBool, Ordering};
 use crate::panic::{catch, contain};
 use crate::park::{RegisterError, Unparker};
@@ -29,16 +51,32 @@ pub(crate) struct Envelope<Req> {
     pub(crate) key: signal::Key,
     pub(crate) request: Req,
     pub(crate) enqueued: Instant,
+    pub(crate) priority: Priority,
+    pub(crate) deadline: Option<Instant>,
 }
 
-/// One entry's request while it runs here.
-struct Task<F> {
-    /// The request's key while it is in flight here; `None` otherwise.
+/// The time limits and the budget of a turn, from the worker's config.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Timing {
+    /// Added to the enqueue time for requests without a deadline.
+    pub(crate) request_timeout: Option<Duration>,
+    /// From `Timeout` to `Cancel`.
+    pub(crate) grace: Duration,
+    /// How long a turn runs requests before it looks at its inputs again.
+    pub(crate) budget: Duration,
+}
+
+/// One entry's request while it is here.
+struct Task<Req, F> {
+    /// The request's key while it is here; `None` otherwise.
     key: Option<signal::Key>,
-    /// The request's future. Invariant: `Some` only while `key` is, and
-    /// pinned: the tasks live in a boxed slice that is never reallocated,
-    /// and a future is only ever dropped in place (`drop_future`), never
-    /// moved out.
+    /// The request, from `accept` until it starts. Invariant: `Some` only
+    /// while `key` is, and never together with `future`.
+    request: Option<Req>,
+    /// The request's future, once started. Invariant: `Some` only while
+    /// `key` is, and pinned: the tasks live in a boxed slice that is never
+    /// reallocated, and a future is only ever dropped in place
+    /// (`drop_future`), never moved out.
     future: Option<F>,
     /// The link (network thread) to reply to.
     origin: u32,
@@ -46,9 +84,31 @@ struct Task<F> {
     waited: Duration,
     /// Time spent polling it so far.
     service: Duration,
+    priority: Priority,
     /// Actions taken from the table before the request reached us (it was
     /// still in a ring), with their generation.
     early: Option<(u64, Actions)>,
+}
+
+/// The executor's `Running`, on the heap, reached through a raw pointer so
+/// that the executor's `&mut self` asserts nothing about it while a
+/// request holds a shared reference to it (see `super::context`).
+struct Home(NonNull<Running>);
+
+// SAFETY: `Running` is only ever touched by the thread that owns the
+// executor: through `Home` (the executor's own methods) or through the
+// thread-local that `enter` sets while the executor runs requests on that
+// thread and clears before it returns. Moving the executor (with its
+// `Running`) to another thread is therefore fine: `Running`'s contents
+// (wakers, `Arc<dyn Flush>`, timers) are `Send`.
+unsafe impl Send for Home {}
+
+impl Home {
+    fn get(&self) -> &Running {
+        // SAFETY: allocated by `Box::into_raw` in `Executor::new`, freed only
+        // in `Executor::drop`; only shared references are ever made.
+        unsafe { self.0.as_ref() }
+    }
 }
 
 /// Runs one executor's requests; see the module docs.
@@ -58,20 +118,23 @@ pub(crate) struct Executor<Req, H: Handler<Req>> {
     handler: H,
     signals: Signals,
     /// One per entry of the signal table.
-    tasks: Box<[Task<H::Future>]>,
-    cells: std::sync::Arc<[ContextCell]>,
+    tasks: Box<[Task<Req, H::Future>]>,
+    running: Home,
     wakes: Box<[std::sync::Arc<EntryWake>]>,
-    wakers: Box<[Waker]>,
     woken: mpsc::Consumer<u32>,
+    queue: RunQueue,
+    /// Requests accepted (queued or started) and not yet answered.
     in_flight: usize,
+    /// Order of acceptance, for "oldest first".
+    accepted: u64,
     busy: Duration,
     /// When the last poll ended, while the executor works without a break
     /// (`None` after `pause`): the next poll starts then, which saves a
     /// clock read per request. The gap in between (taking the next request
-    /// from its ring) is counted as the next request's service time.
+    /// from the queue) is counted as the next request's service time.
     clock: Option<Instant>,
+    timing: Timing,
     stats: std::sync::Arc<StatsCell>,
-    _requests: core::marker::PhantomData<fn(Req)>,
 }
 
 /// Where finished requests go: the link to reply on, and the reply.
@@ -82,6 +145,7 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
         index: u32,
         handler: H,
         signals: Signals,
+        timing: Timing,
         stats: std::sync::Arc<StatsCell>,
     ) -> Result<Self, CapacityError> {
         let entries = signals.table().capacity();
@@ -90,11 +154,13 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
         let tasks = (0..entries)
             .map(|_| Task {
                 key: None,
+                request: None,
                 future: None,
                 origin: 0,
                 enqueued: now,
                 waited: Duration::ZERO,
                 service: Duration::ZERO,
+                priority: Priority::Normal,
                 early: None,
             })
             .collect();
@@ -111,20 +177,22 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
             .iter()
             .map(|w| Waker::from(std::sync::Arc::clone(w)))
             .collect();
+        let running = Box::new(Running::new(wakers));
         Ok(Self {
             index,
             handler,
             signals,
             tasks,
-            cells: (0..entries).map(|_| ContextCell::default()).collect(),
+            running: Home(NonNull::from(Box::leak(running))),
             wakes,
-            wakers,
             woken,
+            queue: RunQueue::new(entries),
             in_flight: 0,
+            accepted: 0,
             busy: Duration::ZERO,
             clock: None,
+            timing,
             stats,
-            _requests: core::marker::PhantomData,
         })
     }
 
@@ -134,7 +202,8 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
         self.woken.register(unparker)
     }
 
-    /// Whether a signal or a wake is waiting to be handled now.
+    /// Whether a signal or a wake is waiting to be handled now, or a
+    /// request to be run.
     ///
     /// Only entries that can be popped count: a raiser or a waker preempted
     /// between claiming its place in a queue and writing it does not make
@@ -142,82 +211,93 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
     /// wakes the executor; until then the entries queued behind it wait
     /// too (the queues are FIFO).
     pub(crate) fn has_work(&self) -> bool {
-        self.woken.is_ready() || self.signals.has_ready()
+        !self.queue.is_empty() || self.woken.is_ready() || self.signals.has_ready()
     }
 
-    /// Requests started here and not yet answered.
+    /// Requests accepted here and not yet answered.
     pub(crate) fn in_flight(&self) -> usize {
         self.in_flight
+    }
+
+    /// When the executor's earliest timer is due.
+    pub(crate) fn next_timer(&self) -> Option<Instant> {
+        self.running.get().timers.borrow().next()
     }
 
     pub(crate) fn stats(&self) -> &StatsCell {
         &self.stats
     }
 
-    /// Admits a request that came from link `origin`: calls the handler
-    /// and polls the future once (unless the request was cancelled while
-    /// it was queued).
-    pub(crate) fn admit(
+    pub(crate) fn stats_cell(&self) -> std::sync::Arc<StatsCell> {
+        std::sync::Arc::clone(&self.stats)
+    }
+
+    /// Takes a request that came from link `origin`: queues it to run (or
+    /// answers it at once, if it was cancelled while it waited in its
+    /// ring), and sets its time limits.
+    pub(crate) fn accept(
         &mut self,
         envelope: Envelope<Req>,
         origin: u32,
         sink: Sink<'_, Req, H::Reply>,
     ) {
         bump(&self.stats.requests, 1);
-        // A cancel raised while the request waited in its ring (and while
-        // the requests before it ran) must stop it before it runs. Looking
-        // at the signal queue's length reads a line only raises write.
-        if self.signals.has_pending() {
-            self.run_signals(sink);
-        }
-        let key = envelope.key;
+        let Envelope {
+            key,
+            request,
+            enqueued,
+            priority,
+            deadline,
+        } = envelope;
         let entry = key.index();
-        let started = self.now();
         let task = &mut self.tasks[entry];
-        debug_assert!(task.key.is_none(), "entry {entry} started twice");
-        debug_assert!(
-            task.future.is_none(),
-            "entry {entry} has a future but no request"
-        );
+        debug_assert!(task.key.is_none(), "entry {entry} accepted twice");
+        debug_assert!(task.future.is_none() && task.request.is_none());
         let actions = match task.early.take() {
             Some((generation, actions)) if generation == key.generation() => actions,
             _ => Actions::EMPTY,
         };
         task.key = Some(key);
+        task.request = Some(request);
         task.origin = origin;
-        task.enqueued = envelope.enqueued;
-        task.waited = started.saturating_duration_since(envelope.enqueued);
+        task.enqueued = enqueued;
+        task.waited = Duration::ZERO;
         task.service = Duration::ZERO;
+        task.priority = priority;
         self.in_flight += 1;
+        self.accepted += 1;
+        let deadline = deadline.or_else(|| {
+            self.timing
+                .request_timeout
+                .and_then(|t| enqueued.checked_add(t))
+        });
+        let cell = &self.running.get().cells[entry];
+        cell.key.set(Some(key));
+        cell.actions.set(actions);
+        cell.deadline.set(deadline);
         if actions.contains(Action::Cancel) {
             self.finish(entry, Outcome::Cancelled, sink);
-            // Answered already; a panicking `Drop` of the request must not
-            // take the worker (and the other requests' replies) down.
-            contain(|| drop(envelope.request));
             return;
         }
-        self.cells[entry].reset(key.generation(), actions);
-        let cx = RequestContext::new(
-            std::sync::Arc::clone(&self.cells),
-            Ticket {
-                executor: self.index,
-                key,
-            },
-            envelope.enqueued,
-        );
-        let handler = &mut self.handler;
-        match catch(|| handler.call(envelope.request, cx)) {
-            Ok(future) => {
-                // Not `Some` before (checked above), so nothing pinned is
-                // overwritten.
-                self.tasks[entry].future = Some(future);
-                self.poll(entry, started, sink);
+        if let Some(deadline) = deadline {
+            let now = self.now();
+            let cancel_at = deadline.checked_add(self.timing.grace).unwrap_or(deadline);
+            if cancel_at <= now {
+                bump(&self.stats.timeouts, 1);
+                self.finish(entry, Outcome::Cancelled, sink);
+                return;
             }
-            Err(message) => {
-                self.account(entry, started);
-                self.finish(entry, Outcome::Panicked(message), sink);
+            let running = self.running.get();
+            let mut timers = running.timers.borrow_mut();
+            if deadline <= now {
+                bump(&self.stats.timeouts, 1);
+                running.cells[entry].actions.set(actions | Action::Timeout);
+                timers.push(cancel_at, entry, key.generation(), Fire::Cancel);
+            } else {
+                timers.push(deadline, entry, key.generation(), Fire::Timeout);
             }
         }
+        self.queue.push_new(entry, priority, self.accepted);
     }
 
     /// Answers a request that never started (`Kill::Now` found it queued).
@@ -229,10 +309,7 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
     ) {
         bump(&self.stats.unstarted, 1);
         let reply = Reply {
-            ticket: Ticket {
-                executor: self.index,
-                key: envelope.key,
-            },
+            ticket: self.ticket(envelope.key),
             outcome: Outcome::Unstarted(envelope.request),
             enqueued_at: envelope.enqueued,
             waited: envelope.enqueued.elapsed(),
@@ -242,40 +319,162 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
         sink(origin, reply);
     }
 
-    /// Takes every raised signal: cancels, or delivers and polls. Returns
-    /// whether there was any.
-    pub(crate) fn run_signals(&mut self, sink: Sink<'_, Req, H::Reply>) -> bool {
+    fn ticket(&self, key: signal::Key) -> Ticket {
+        Ticket {
+            executor: self.index,
+            key,
+        }
+    }
+
+    /// One turn (see the module docs). Returns whether there was anything
+    /// to do.
+    pub(crate) fn run(&mut self, sink: Sink<'_, Req, H::Reply>) -> bool {
+        let running: *const Running = self.running.get();
+        // SAFETY: `running` stays allocated for as long as `self` (it is
+        // freed in `drop`), and only shared references to it are made.
+        enter(unsafe { &*running }, || self.turn(sink))
+    }
+
+    fn turn(&mut self, sink: Sink<'_, Req, H::Reply>) -> bool {
+        let mut any = self.run_signals(sink);
+        any |= self.fire_timers(sink);
+        any |= self.take_woken();
+        // The budget counts from the clock the polls read anyway: no read
+        // of its own.
+        let mut start = self.clock;
+        while let Some(entry) = self.queue.pop() {
+            any = true;
+            if self.tasks[entry].future.is_some() {
+                self.poll(entry, self.now(), sink);
+            } else {
+                // A signal raised while it waited, even during this turn
+                // (while the requests before it ran), reaches it before
+                // its start: a `Cancel` means its handler never runs.
+                if self.signals.has_ready() {
+                    self.run_signals(sink);
+                }
+                if self.tasks[entry].request.is_some() {
+                    self.start(entry, sink);
+                }
+            }
+            if let Some(now) = self.clock {
+                let start = *start.get_or_insert(now);
+                if now.saturating_duration_since(start) >= self.timing.budget {
+                    break;
+                }
+            }
+        }
+        self.end_batch();
+        any
+    }
+
+    /// Takes every raised signal: cancels, or delivers (and queues the
+    /// request to run again). Returns whether there was any.
+    fn run_signals(&mut self, sink: Sink<'_, Req, H::Reply>) -> bool {
         let mut any = false;
         while let Some((key, actions)) = self.signals.pop() {
             any = true;
             let entry = key.index();
             let task = &mut self.tasks[entry];
             if task.key == Some(key) {
+                bump(self.stats.links[task.origin as usize].signals(), 1);
                 if actions.contains(Action::Cancel) {
                     self.finish(entry, Outcome::Cancelled, sink);
                 } else {
-                    self.cells[entry].deliver(key.generation(), actions);
-                    self.poll(entry, self.now(), sink);
+                    self.deliver(entry, actions);
                 }
             } else if task.key.is_none() {
                 // Still in a ring (or answered and not yet retired, when
-                // the generation never starts here again): keep them for
-                // `admit`.
+                // the generation never comes here again): keep them for
+                // `accept`.
                 let generation = key.generation();
                 task.early = Some(match task.early {
                     Some((g, earlier)) if g == generation => (g, earlier | actions),
                     _ => (generation, actions),
                 });
             }
-            // Otherwise the entry runs a later request: the signal was for
+            // Otherwise the entry holds a later request: the signal was for
             // an older one, already answered.
         }
         any
     }
 
-    /// Polls the requests whose wakers fired, each once. Returns whether
+    /// Hands `actions` to the request of `entry`: its context sees them,
+    /// and a started request runs again.
+    fn deliver(&mut self, entry: usize, actions: Actions) {
+        let cell = &self.running.get().cells[entry];
+        cell.actions.set(cell.actions.get() | actions);
+        if self.tasks[entry].future.is_some() {
+            self.queue.push_started(entry, self.tasks[entry].priority);
+            if let Some(waiter) = cell.waiter.take() {
+                contain(|| waiter.wake());
+            }
+        }
+    }
+
+    /// Fires the timers that are due. Returns whether there was any.
+    fn fire_timers(&mut self, sink: Sink<'_, Req, H::Reply>) -> bool {
+        // No clock read while no timer is set.
+        let Some(next) = self.next_timer() else {
+            return false;
+        };
+        let now = self.now();
+        if next > now {
+            return false;
+        }
+        let mut any = false;
+        loop {
+            // Not borrowed while a timer fires: a waker is user code.
+            let due = self.running.get().timers.borrow_mut().pop_due(now);
+            let Some(Timer {
+                at,
+                entry,
+                generation,
+                fire,
+                ..
+            }) = due
+            else {
+                return any;
+            };
+            any = true;
+            let entry = entry as usize;
+            let task = &self.tasks[entry];
+            let alive = task.key.is_some_and(|k| k.generation() == generation);
+            match fire {
+                Fire::Wake(None) => {
+                    if alive && task.future.is_some() {
+                        self.queue.push_started(entry, task.priority);
+                    }
+                }
+                Fire::Wake(Some(waker)) => contain(|| {
+                    if alive {
+                        waker.wake();
+                    }
+                }),
+                Fire::Timeout if alive => {
+                    bump(&self.stats.timeouts, 1);
+                    self.deliver(entry, Action::Timeout.into());
+                    // The grace counts from the delivery: a worker that
+                    // comes late to the deadline (busy, descheduled) does
+                    // not cancel a request that has not seen its Timeout.
+                    let from = at.max(now);
+                    let cancel_at = from.checked_add(self.timing.grace).unwrap_or(from);
+                    self.running.get().timers.borrow_mut().push(
+                        cancel_at,
+                        entry,
+                        generation,
+                        Fire::Cancel,
+                    );
+                }
+                Fire::Cancel if alive => self.finish(entry, Outcome::Cancelled, sink),
+                Fire::Timeout | Fire::Cancel => {}
+            }
+        }
+    }
+
+    /// Queues the requests whose wakers fired, each once. Returns whether
     /// there was any.
-    pub(crate) fn run_woken(&mut self, sink: Sink<'_, Req, H::Reply>) -> bool {
+    fn take_woken(&mut self) -> bool {
         let mut any = false;
         // At most one round of the entries: a future that wakes itself at
         // every poll must not starve the rings.
@@ -288,19 +487,60 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
             // ordering: AcqRel; Acquire takes what the waker did before
             // waking, Release lets its next wake push the entry again.
             self.wakes[entry].queued.swap(false, Ordering::AcqRel);
-            self.poll(entry, self.now(), sink);
+            let task = &self.tasks[entry];
+            if task.future.is_some() {
+                self.queue.push_started(entry, task.priority);
+            }
+            // Otherwise answered already: a stale wake.
         }
         any
     }
 
-    /// Cancels every request in flight (`Kill::Now`).
+    /// Cancels every request here (`Kill::Now`): started ones are
+    /// cancelled, the ones still waiting to start are handed back.
     pub(crate) fn cancel_all(&mut self, sink: Sink<'_, Req, H::Reply>) {
         for entry in 0..self.tasks.len() {
-            if self.tasks[entry].key.is_some() {
-                self.finish(entry, Outcome::Cancelled, sink);
+            if self.tasks[entry].key.is_none() {
+                continue;
             }
+            let outcome = match self.tasks[entry].request.take() {
+                Some(request) => Outcome::Unstarted(request),
+                None => Outcome::Cancelled,
+            };
+            self.finish(entry, outcome, sink);
         }
         debug_assert_eq!(self.in_flight, 0);
+    }
+
+    /// Calls the handler for the request of `entry` and polls its future
+    /// once.
+    fn start(&mut self, entry: usize, sink: Sink<'_, Req, H::Reply>) {
+        let started = self.now();
+        let task = &mut self.tasks[entry];
+        let (Some(key), Some(request)) = (task.key, task.request.take()) else {
+            return; // answered before its start
+        };
+        task.waited = started.saturating_duration_since(task.enqueued);
+        self.stats.wait.record(task.waited);
+        let ticket = Ticket {
+            executor: self.index,
+            key,
+        };
+        let cx = RequestContext::new(ticket, task.enqueued);
+        self.running.get().now.set(started);
+        let handler = &mut self.handler;
+        match catch(|| handler.call(request, cx)) {
+            Ok(future) => {
+                // `None` before (`request` and `future` are never both
+                // `Some`), so nothing pinned is overwritten.
+                self.tasks[entry].future = Some(future);
+                self.poll(entry, started, sink);
+            }
+            Err(message) => {
+                self.account(entry, started);
+                self.finish(entry, Outcome::Panicked(message), sink);
+            }
+        }
     }
 
     /// Polls the future of `entry` (if it still has one), counting the time
@@ -313,7 +553,9 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
         // never reallocated, and is only dropped in place (`drop_future`);
         // it never moves while it is `Some`, as `Pin` requires.
         let future = unsafe { Pin::new_unchecked(future) };
-        let mut cx = Context::from_waker(&self.wakers[entry]);
+        let running = self.running.get();
+        running.now.set(since);
+        let mut cx = Context::from_waker(&running.wakers[entry]);
         let polled = catch(|| future.poll(&mut cx));
         self.account(entry, since);
         match polled {
@@ -330,7 +572,7 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
     }
 
     /// Tells the executor it is about to wait: the next poll reads the
-    /// clock again.
+    /// clock again. Flushes first.
     pub(crate) fn pause(&mut self) {
         self.clock = None;
     }
@@ -345,7 +587,24 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
         bump(&self.stats.busy_ns, spent.as_nanos() as u64);
     }
 
-    /// Ends the request of `entry`: drops its future in place and replies.
+    /// The end of a batch: flushes what its requests asked for, once each.
+    fn end_batch(&mut self) {
+        let running = self.running.get();
+        loop {
+            // Not borrowed while a flush runs: it is user code, and may
+            // feed (and ask for another flush) itself.
+            let Some(target) = running.flushes.borrow_mut().pop() else {
+                return;
+            };
+            contain(move || {
+                target.flush();
+                drop(target);
+            });
+        }
+    }
+
+    /// Ends the request of `entry`: drops its future in place (or the
+    /// request, if it never started) and replies.
     fn finish(
         &mut self,
         entry: usize,
@@ -359,13 +618,35 @@ impl<Req, H: Handler<Req>> Executor<Req, H> {
             Outcome::Unstarted(_) => &self.stats.unstarted,
         };
         bump(counter, 1);
+        self.queue.remove(entry);
+        let running = self.running.get();
+        let cell = &running.cells[entry];
+        cell.key.set(None);
+        cell.actions.set(Actions::EMPTY);
+        let waiter = cell.waiter.take();
         let task = &mut self.tasks[entry];
-        let key = task
-            .key
-            .take()
-            .expect("finishing a request that is in flight");
+        let key = task.key.take().expect("finishing a request that is here");
+        let started = task.request.is_none();
+        if let Some(request) = task.request.take() {
+            // Never started: it waited until now. A panicking `Drop` of the
+            // request must not take the worker (and the other requests'
+            // replies) down.
+            task.waited = self
+                .clock
+                .unwrap_or_else(Instant::now)
+                .saturating_duration_since(task.enqueued);
+            self.stats.wait.record(task.waited);
+            contain(|| drop(request));
+        }
         drop_future(&mut task.future);
+        if started {
+            self.stats.service.record(task.service);
+        }
+        if let Some(waiter) = waiter {
+            contain(|| drop(waiter));
+        }
         self.in_flight -= 1;
+        bump(self.stats.links[task.origin as usize].replied(), 1);
         let reply = Reply {
             ticket: Ticket {
                 executor: self.index,
@@ -409,26 +690,52 @@ fn drop_future<F>(entry: &mut Option<F>) {
 }
 
 impl<Req, H: Handler<Req>> Drop for Executor<Req, H> {
-    /// Drops the futures still in flight (the pool was dropped with requests
-    /// running, say), each in place and each once, containing their panics:
-    /// one panicking `Drop` must not stop the others from being dropped, nor
-    /// abort the process with a second panic during unwinding.
+    /// Drops the requests and futures still here (the pool was dropped
+    /// with requests running, say), each in place and each once, and the
+    /// timers and flushes left, containing their panics: one panicking
+    /// `Drop` must not stop the others from being dropped, nor abort the
+    /// process with a second panic during unwinding.
     fn drop(&mut self) {
-        for task in self.tasks.iter_mut() {
-            drop_future(&mut task.future);
+        let running: *const Running = self.running.get();
+        // SAFETY: as in `run`: allocated until the end of this function.
+        enter(unsafe { &*running }, || {
+            for task in self.tasks.iter_mut() {
+                if let Some(request) = task.request.take() {
+                    contain(|| drop(request));
+                }
+                drop_future(&mut task.future);
+            }
+            self.end_batch();
+        });
+        let running = self.running.get();
+        let timers: Vec<Timer> = running.timers.borrow_mut().drain().collect();
+        for timer in timers {
+            contain(|| drop(timer));
         }
+        for cell in running.cells.iter() {
+            if let Some(waiter) = cell.waiter.take() {
+                contain(|| drop(waiter));
+            }
+        }
+        // SAFETY: made by `Box::leak` in `new`; nothing refers to it any
+        // more (`enter` has put the thread-local back, and no request is
+        // left to look).
+        drop(unsafe { Box::from_raw(self.running.0.as_ptr()) });
     }
 }
 
 /// The inline mode's executor, behind a trait object so that [`Network`]
 /// does not name the handler's type.
+///
+/// [`Network`]: super::Network
 pub(crate) trait Inline<Req, Rep>: Send {
-    fn admit(&mut self, envelope: Envelope<Req>, sink: Sink<'_, Req, Rep>);
-    /// Handles signals and wakes (and under `Kill::Now`, cancels all);
-    /// returns whether there was anything.
+    fn accept(&mut self, envelope: Envelope<Req>, sink: Sink<'_, Req, Rep>);
+    /// One turn (and under `Kill::Now`, cancels all); returns whether there
+    /// was anything.
     fn run(&mut self, mode: u32, sink: Sink<'_, Req, Rep>) -> bool;
     fn has_work(&self) -> bool;
     fn in_flight(&self) -> usize;
+    fn next_timer(&self) -> Option<Instant>;
 }
 
 impl<Req, H> Inline<Req, H::Reply> for Executor<Req, H>
@@ -436,11 +743,11 @@ where
     Req: Send,
     H: Handler<Req>,
 {
-    // The network thread does other things between calls: each reads the
-    // clock afresh.
-    fn admit(&mut self, envelope: Envelope<Req>, sink: Sink<'_, Req, H::Reply>) {
+    fn accept(&mut self, envelope: Envelope<Req>, sink: Sink<'_, Req, H::Reply>) {
+        // The network thread does other things between calls: read the
+        // clock afresh.
         self.pause();
-        Executor::admit(self, envelope, 0, sink);
+        Executor::accept(self, envelope, 0, sink);
     }
 
     fn run(&mut self, mode: u32, sink: Sink<'_, Req, H::Reply>) -> bool {
@@ -450,8 +757,7 @@ where
             self.cancel_all(sink);
             return any;
         }
-        let signalled = self.run_signals(sink);
-        self.run_woken(sink) | signalled
+        Executor::run(self, sink)
     }
 
     fn has_work(&self) -> bool {
@@ -460,6 +766,10 @@ where
 
     fn in_flight(&self) -> usize {
         Executor::in_flight(self)
+    }
+
+    fn next_timer(&self) -> Option<Instant> {
+        Executor::next_timer(self)
     }
 }
 

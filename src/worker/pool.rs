@@ -11,6 +11,7 @@ use super::error::{KillError, SpawnError};
 use super::executor::Executor;
 use super::handler::Handler;
 use super::network::{Link, Network};
+use super::pressure::Pressure;
 use super::reply::{StatsCell, WorkerStats};
 use super::thread::{Inbound, WorkerThread};
 use super::Kill;
@@ -23,6 +24,7 @@ use crate::spsc;
 /// `Send` and `Sync`: any thread may kill the pool or read its statistics.
 pub struct Pool<Req, Rep> {
     control: Arc<Control>,
+    pressure: Arc<Pressure>,
     threads: Vec<JoinHandle<()>>,
     stats: Vec<std::sync::Arc<StatsCell>>,
     signaller: Signaller,
@@ -75,10 +77,14 @@ impl<Req: Send + 'static, Rep: Send + 'static> Pool<Req, Rep> {
             state: AtomicU32::new(RUNNING),
             unparkers: parkers.all().map(Parker::unparker).collect(),
         });
+        let pressure = Arc::new(Pressure::new(
+            parkers.networks.iter().map(Parker::unparker).collect(),
+        ));
         let executors = Executors::new(&config, make)?;
-        let (links, inbound) = links(&config, &executors.tables, &parkers)?;
+        let (links, inbound) = links(&config, &executors, &parkers)?;
         let mut pool = Pool {
             control: Arc::clone(&control),
+            pressure,
             threads: Vec::with_capacity(config.workers),
             stats: executors.stats.clone(),
             signaller: Signaller {
@@ -119,6 +125,7 @@ impl<Req: Send + 'static, Rep: Send + 'static> Pool<Req, Rep> {
                 inbound,
                 table: executors.tables[w].clone(),
                 control: Arc::clone(&self.control),
+                pressure: Arc::clone(&self.pressure),
                 parker,
                 cpu: (!worker.pin_to.is_empty()).then(|| worker.pin_to[w % worker.pin_to.len()]),
             };
@@ -164,6 +171,7 @@ impl<Req: Send + 'static, Rep: Send + 'static> Pool<Req, Rep> {
                     parker,
                     Arc::clone(&self.control),
                     self.signaller.clone(),
+                    Arc::clone(&self.pressure),
                     config.worker.max_requests,
                 )
             })
@@ -228,10 +236,10 @@ struct Executors<Req, H: Handler<Req>> {
 
 impl<Req, H: Handler<Req>> Executors<Req, H> {
     fn new(config: &PoolConfig, make: &mut dyn FnMut() -> H) -> Result<Self, SpawnError> {
-        let count = if config.workers == 0 {
-            config.networks
+        let (count, links) = if config.workers == 0 {
+            (config.networks, 1)
         } else {
-            config.workers
+            (config.workers, config.networks)
         };
         let mut executors = Self {
             execs: Vec::with_capacity(count),
@@ -240,8 +248,15 @@ impl<Req, H: Handler<Req>> Executors<Req, H> {
         };
         for index in 0..count {
             let (table, signals) = signal::table(config.worker.max_requests)?;
-            let cell = std::sync::Arc::new(StatsCell::default());
-            let exec = Executor::new(index as u32, make(), signals, std::sync::Arc::clone(&cell))?;
+            let cell = std::sync::Arc::new(StatsCell::new(links));
+            let timing = config.worker.timing();
+            let exec = Executor::new(
+                index as u32,
+                make(),
+                signals,
+                timing,
+                std::sync::Arc::clone(&cell),
+            )?;
             executors.execs.push(exec);
             executors.tables.push(table);
             executors.stats.push(cell);
@@ -254,9 +269,9 @@ impl<Req, H: Handler<Req>> Executors<Req, H> {
 /// worker, one each way: `links[n][w]` is network `n`'s end,
 /// `inbound[w]` worker `w`'s ends (indexed by network thread).
 #[allow(clippy::type_complexity)]
-fn links<Req: Send, Rep: Send>(
+fn links<Req: Send, Rep: Send, H: Handler<Req>>(
     config: &PoolConfig,
-    tables: &[SignalTable],
+    executors: &Executors<Req, H>,
     parkers: &Parkers,
 ) -> Result<(Vec<Vec<Link<Req, Rep>>>, Vec<Inbound<Req, Rep>>), SpawnError> {
     let mut links: Vec<Vec<Link<Req, Rep>>> = (0..config.networks).map(|_| Vec::new()).collect();
@@ -276,7 +291,13 @@ fn links<Req: Send, Rep: Send>(
             worker_in.requests.push(req_rx);
             worker_in.replies.push(rep_tx);
             worker_in.flags.push(Arc::clone(&flag));
-            network_links.push(Link::new(req_tx, rep_rx, tables[w].clone(), flag));
+            network_links.push(Link::new(
+                req_tx,
+                rep_rx,
+                executors.tables[w].clone(),
+                flag,
+                std::sync::Arc::clone(&executors.stats[w]),
+            ));
         }
     }
     Ok((links, inbound))

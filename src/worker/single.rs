@@ -9,6 +9,7 @@ use super::control::{Killer, Signaller};
 use super::error::{EnqueueError, KillError, SpawnError};
 use super::handler::Handler;
 use super::network::Network;
+use super::options::{Enqueue, Group};
 use super::pool::Pool;
 use super::reply::{Reply, WorkerStats};
 use super::{Kill, Ticket};
@@ -38,8 +39,8 @@ use crate::signal::{Action, Raised};
 /// w.signal(slow, Action::Cancel);
 /// assert!(matches!(w.reply_blocking().unwrap().outcome, Outcome::Cancelled));
 /// w.kill(Kill::Graceful).unwrap();
-/// let (stats, leftover) = w.join();
-/// assert_eq!((stats.completed, stats.cancelled, leftover.len()), (1, 1, 0));
+/// let stats = w.join();
+/// assert_eq!((stats.completed, stats.cancelled), (1, 1));
 /// # Ok::<(), handoff::worker::SpawnError>(())
 /// ```
 pub struct Worker<Req, Rep> {
@@ -75,6 +76,26 @@ impl<Req, Rep> Worker<Req, Rep> {
     /// The request is handed back when the worker is full or killed.
     pub fn enqueue(&mut self, request: Req) -> Result<Ticket, EnqueueError<Req>> {
         self.network.enqueue(request)
+    }
+
+    /// Enqueues a request with a priority, a group and a deadline; see
+    /// [`Network::enqueue_with`].
+    ///
+    /// # Errors
+    ///
+    /// The request is handed back when the worker is full or killed.
+    pub fn enqueue_with(
+        &mut self,
+        request: Req,
+        options: Enqueue,
+    ) -> Result<Ticket, EnqueueError<Req>> {
+        self.network.enqueue_with(request, options)
+    }
+
+    /// Cancels every live request of `group`; see
+    /// [`Network::cancel_group`].
+    pub fn cancel_group(&mut self, group: Group) -> usize {
+        self.network.cancel_group(group)
     }
 
     /// Raises `action` on a request; see [`Signaller::signal`].
@@ -123,7 +144,7 @@ impl<Req, Rep> Worker<Req, Rep> {
 
     /// The worker's statistics so far.
     pub fn stats(&self) -> WorkerStats {
-        self.pool.stats()[0]
+        self.pool.stats().swap_remove(0)
     }
 
     /// How often this (network) side slept waiting for replies.
@@ -132,17 +153,27 @@ impl<Req, Rep> Worker<Req, Rep> {
     }
 
     /// Kills the worker gracefully unless it was killed already, waits for
-    /// it to exit, and returns its statistics with every reply not taken
-    /// yet: with either kill, every request enqueued is answered, in the
-    /// replies taken before or in these.
-    pub fn join(mut self) -> (WorkerStats, Vec<Reply<Req, Rep>>) {
+    /// its thread to exit, and returns its statistics: one element of what
+    /// [`Pool::join`] returns. Replies not taken by then are dropped with
+    /// the handle; to have them, [`kill`](Self::kill) first and take them
+    /// ([`reply_blocking`](Self::reply_blocking) returns `None` once every
+    /// request is answered), as with a pool's network threads.
+    ///
+    /// ```
+    /// use handoff::worker::{self, Kill, Worker};
+    ///
+    /// let mut w = Worker::spawn(Default::default(), worker::from_sync_fn(|n: u8, _| n))?;
+    /// w.enqueue(1).unwrap();
+    /// w.kill(Kill::Graceful).unwrap();
+    /// while let Some(reply) = w.reply_blocking() {
+    ///     assert_eq!(reply.outcome.done(), Some(1));
+    /// }
+    /// assert_eq!(w.join().completed, 1);
+    /// # Ok::<(), handoff::worker::SpawnError>(())
+    /// ```
+    pub fn join(mut self) -> WorkerStats {
         let _ = self.pool.kill(Kill::Graceful);
-        let stats = self.pool.join_threads();
-        let mut replies = Vec::new();
-        while let Some(reply) = self.network.try_reply() {
-            replies.push(reply);
-        }
-        (stats[0], replies)
+        self.pool.join_threads().swap_remove(0)
     }
 }
 

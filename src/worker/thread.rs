@@ -3,16 +3,13 @@
 use super::control::{quiesce, Control, Flag, GRACEFUL, NOW, RUNNING};
 use super::executor::{Envelope, Executor};
 use super::handler::Handler;
+use super::pressure::Pressure;
 use super::reply::Reply;
 use crate::loom::{spin_loop, Arc};
 use crate::panic::contain;
 use crate::park::Parker;
 use crate::signal::SignalTable;
 use crate::{spsc, PushError};
-
-/// Requests a worker takes from one ring before it looks at the others and
-/// at its signals.
-const BATCH: usize = 64;
 
 /// Pins the calling thread; `check_cpus` vetted the CPU, so a failure (the
 /// process's CPU set shrank since) only leaves the thread unpinned.
@@ -51,6 +48,7 @@ pub(super) struct WorkerThread<Req, H: Handler<Req>> {
     /// The worker's table, to retire the tickets of replies nobody takes.
     pub(super) table: SignalTable,
     pub(super) control: Arc<Control>,
+    pub(super) pressure: Arc<Pressure>,
     pub(super) parker: Parker,
     pub(super) cpu: Option<usize>,
 }
@@ -67,14 +65,16 @@ impl<Req, H: Handler<Req>> WorkerThread<Req, H> {
                 },
             table,
             control,
+            pressure,
             mut parker,
             cpu,
         } = self;
         if let Some(cpu) = cpu {
             pin_current_thread(cpu);
         }
-        let mut sink =
-            |origin: u32, reply: Reply<Req, H::Reply>| deliver(&mut replies, &table, origin, reply);
+        let mut sink = |origin: u32, reply: Reply<Req, H::Reply>| {
+            deliver(&mut replies, &table, &pressure, origin, reply)
+        };
         let mut mode = RUNNING;
         loop {
             let state = control.state();
@@ -91,23 +91,26 @@ impl<Req, H: Handler<Req>> WorkerThread<Req, H> {
                 exec.cancel_all(&mut sink);
                 break;
             }
-            let mut busy = exec.run_signals(&mut sink);
-            for (origin, ring) in requests.iter_mut().enumerate() {
-                for _ in 0..BATCH {
-                    // A kill stops the batch: under `Kill::Now` the rest
+            // Take everything the rings hold (each request holds an entry
+            // of the table, so that is bounded): the run queue then picks
+            // the most urgent, not the first to come.
+            let mut took = false;
+            'rings: for (origin, ring) in requests.iter_mut().enumerate() {
+                while let Some(envelope) = ring.pop() {
+                    took = true;
+                    exec.accept(envelope, origin as u32, &mut sink);
+                    // A kill stops the taking: under `Kill::Now` the rest
                     // must be handed back, not run.
                     if control.state() != mode {
-                        break;
+                        break 'rings;
                     }
-                    let Some(envelope) = ring.pop() else {
-                        break;
-                    };
-                    busy = true;
-                    exec.admit(envelope, origin as u32, &mut sink);
                 }
             }
-            busy |= exec.run_woken(&mut sink);
-            if busy {
+            if took {
+                // Room in the rings: a full network thread may wait for it.
+                pressure.freed();
+            }
+            if exec.run(&mut sink) || took {
                 continue;
             }
             let drained = exec.in_flight() == 0 && requests.iter().all(spsc::Consumer::is_empty);
@@ -119,13 +122,20 @@ impl<Req, H: Handler<Req>> WorkerThread<Req, H> {
             // a spin hint before looking again (a yield under loom).
             spin_loop();
             exec.pause();
-            parker.wait(|| {
+            let ready = || {
                 let work = control.state() != mode
                     || exec.has_work()
                     || requests.iter().any(|ring| !ring.is_empty())
                     || (exec.in_flight() == 0 && all_gone(&requests));
                 work.then_some(())
-            });
+            };
+            // Until the earliest timer, if any: the worker's own clock.
+            match exec.next_timer() {
+                Some(at) => {
+                    let _ = parker.wait_deadline(at, ready);
+                }
+                None => parker.wait(ready),
+            }
             exec.stats().record_parking(parker.stats());
         }
         exec.stats().record_parking(parker.stats());
@@ -151,6 +161,7 @@ fn all_gone<T>(requests: &[spsc::Consumer<T>]) -> bool {
 fn deliver<Req, Rep>(
     replies: &mut [spsc::Producer<Reply<Req, Rep>>],
     table: &SignalTable,
+    pressure: &Pressure,
     origin: u32,
     reply: Reply<Req, Rep>,
 ) {
@@ -161,6 +172,7 @@ fn deliver<Req, Rep>(
             Ok(()) => return,
             Err(PushError::Closed(reply)) => {
                 let _ = table.retire(reply.ticket.key);
+                pressure.freed();
                 // Nobody takes it: dropped here, and a panicking `Drop` of
                 // the reply must not take the worker (and the replies it
                 // still owes others) down.

@@ -73,6 +73,20 @@ impl Drops {
         }
     }
 
+    /// Waits until the future of request `id`, which does not finish by
+    /// itself, was polled: in inline mode the network's turns run it.
+    fn wait_started(&self, net: &mut Network<Req, u32>, id: u32) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !self.1.lock().unwrap().contains(&id) {
+            assert!(net.try_reply().is_none(), "request {id} finished early");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "request {id} never started"
+            );
+            std::thread::yield_now();
+        }
+    }
+
     fn count(&self, id: u32) -> u32 {
         self.0.lock().unwrap().get(&id).copied().unwrap_or(0)
     }
@@ -181,8 +195,8 @@ fn cancel_of_a_future_whose_drop_throws_a_bomb() {
         let hang2 = net.enqueue(req(2, Plan::HangThenBomb)).unwrap();
         // Cancel it once it runs (a cancel that comes first never makes the
         // future: another test's business).
-        drops.wait_polled(1);
-        drops.wait_polled(2);
+        drops.wait_started(&mut net, 1);
+        drops.wait_started(&mut net, 2);
         assert_eq!(net.signal(hang, Action::Cancel), Raised::Delivered);
         let quick = net.enqueue(req(3, Plan::Quick)).unwrap();
         let got = replies(&mut net, 2);
@@ -252,7 +266,7 @@ fn a_bomb_thrown_from_poll_is_contained() {
         let drops = Drops::default();
         let (pool, mut net) = pool(workers, &drops);
         let waiting = net.enqueue(req(1, Plan::HangThenBomb)).unwrap();
-        drops.wait_polled(1);
+        drops.wait_started(&mut net, 1);
         let bomb = net.enqueue(req(2, Plan::PanicInPoll)).unwrap();
         let quick = net.enqueue(req(3, Plan::Quick)).unwrap();
         let got = replies(&mut net, 2);
@@ -374,5 +388,176 @@ impl CloneDone for Outcome<Req, u32> {
             Outcome::Done(n) => Some(*n),
             _ => None,
         }
+    }
+}
+
+/// A flush target whose `flush` panics (with a bomb), and one that counts.
+struct Loud;
+
+impl worker::Flush for Loud {
+    fn flush(&self) {
+        std::panic::panic_any(Bomb);
+    }
+}
+
+#[derive(Default)]
+struct Counted(std::sync::atomic::AtomicUsize);
+
+impl worker::Flush for Counted {
+    fn flush(&self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Bug class: user code at the end of a batch (a `Flush`) that panics
+/// took the worker down, or stopped the batch's other flushes.
+#[test]
+fn a_flush_that_panics_is_contained() {
+    quiet_panics();
+    for workers in [0, 1] {
+        let loud = Arc::new(Loud);
+        let counted = Arc::new(Counted::default());
+        let (l, c) = (Arc::clone(&loud), Arc::clone(&counted));
+        let handler = worker::from_sync_fn(move |n: u32, cx: RequestContext| {
+            cx.flush_at_end(&l);
+            cx.flush_at_end(&c);
+            n
+        });
+        let (pool, mut nets) = Pool::spawn(PoolConfig::new(1, workers), handler).unwrap();
+        let net = &mut nets[0];
+        for n in 0..3 {
+            net.enqueue(n).unwrap();
+            assert_eq!(
+                net.reply_timeout(Duration::from_secs(30))
+                    .unwrap()
+                    .outcome
+                    .done(),
+                Some(n)
+            );
+        }
+        drop(nets);
+        pool.join();
+        // Every batch flushed the counted target despite the loud one (the
+        // last flush may run as the worker exits).
+        assert!(
+            counted.0.load(std::sync::atomic::Ordering::SeqCst) >= 2,
+            "mode {workers}"
+        );
+    }
+}
+
+/// A waker whose `wake` panics with a bomb.
+struct LoudWaker;
+
+impl std::task::Wake for LoudWaker {
+    fn wake(self: Arc<Self>) {
+        std::panic::panic_any(Bomb);
+    }
+}
+
+/// A future that polls a `Sleep` with a waker that panics when the timer
+/// fires (the request never hears of it), and ends on a signal.
+struct SleepWithLoudWaker {
+    sleep: Pin<Box<worker::Sleep>>,
+    cx: RequestContext,
+    polled: bool,
+}
+
+impl Future for SleepWithLoudWaker {
+    type Output = u32;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
+        if !std::mem::replace(&mut self.polled, true) {
+            let waker = std::task::Waker::from(Arc::new(LoudWaker));
+            let _ = self.sleep.as_mut().poll(&mut Context::from_waker(&waker));
+        }
+        match std::pin::pin!(self.cx.signalled()).poll(cx) {
+            Poll::Ready(_) => Poll::Ready(7),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// Bug class: a timer firing into a user waker that panics took the
+/// worker (and the other requests' timers) down.
+#[test]
+fn a_timer_firing_into_a_panicking_waker_is_contained() {
+    quiet_panics();
+    for workers in [0, 1] {
+        let handler = worker::from_fn(|n: u32, cx: RequestContext| {
+            let boxed: Pin<Box<dyn Future<Output = u32> + Send>> = if n == 0 {
+                Box::pin(SleepWithLoudWaker {
+                    sleep: Box::pin(cx.sleep(Duration::from_millis(1))),
+                    cx,
+                    polled: false,
+                })
+            } else {
+                Box::pin(async move {
+                    cx.sleep(Duration::from_millis(3)).await;
+                    n
+                })
+            };
+            boxed
+        });
+        let (pool, mut nets) = Pool::spawn(PoolConfig::new(1, workers), handler).unwrap();
+        let net = &mut nets[0];
+        let loud = net.enqueue(0).unwrap();
+        let quiet = net.enqueue(1).unwrap();
+        let reply = net
+            .reply_timeout(Duration::from_secs(30))
+            .expect("the other timer fires");
+        assert_eq!(
+            (reply.ticket, reply.outcome.done()),
+            (quiet, Some(1)),
+            "mode {workers}"
+        );
+        assert_eq!(net.signal(loud, Action::Dup), Raised::Delivered);
+        let reply = net
+            .reply_timeout(Duration::from_secs(30))
+            .expect("still served");
+        assert_eq!((reply.ticket, reply.outcome.done()), (loud, Some(7)));
+        drop(nets);
+        pool.join();
+    }
+}
+
+/// Bug class: a request whose `Drop` panics, dropped unstarted by a
+/// deadline already past (cancelled before its start) or by a group
+/// cancel, took the worker down.
+#[test]
+fn requests_whose_drop_panics_cancelled_by_deadline_or_group_are_contained() {
+    for workers in [0, 1] {
+        let drops = Drops::default();
+        let (pool, mut net) = pool(workers, &drops);
+        // Hold the worker (threaded) so the next requests wait unstarted.
+        let blocker = net.enqueue(req(1, Plan::Slow)).unwrap();
+        if workers > 0 {
+            drops.wait_polled(1);
+        }
+        let loud = |id| Req {
+            id,
+            plan: Plan::Quick,
+            _guard: DropPanics(true),
+        };
+        let past = std::time::Instant::now() - Duration::from_secs(10);
+        let late = net
+            .enqueue_with(loud(2), worker::Enqueue::new().deadline(past))
+            .unwrap();
+        let grouped = net
+            .enqueue_with(loud(3), worker::Enqueue::new().group(worker::Group(9)))
+            .unwrap();
+        assert_eq!(net.cancel_group(worker::Group(9)), 1);
+        let after = net.enqueue(req(4, Plan::Quick)).unwrap();
+        let got = replies(&mut net, 4);
+        assert_eq!(got[&blocker].clone_done(), Some(1), "mode {workers}");
+        assert!(matches!(got[&late], Outcome::Cancelled));
+        assert!(matches!(got[&grouped], Outcome::Cancelled));
+        assert_eq!(got[&after].clone_done(), Some(4));
+        pool.kill(Kill::Graceful).unwrap();
+        drop(got);
+        drop(net);
+        pool.join();
+        drops.all_once([1, 4]);
+        assert_eq!(drops.count(2) + drops.count(3), 0, "never started");
     }
 }

@@ -3,6 +3,30 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Long enough for anything that should happen, short enough that a hang
+/// fails the test instead of the CI job.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// Spins (yielding) until `done`, or panics after [`PATIENCE`].
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < PATIENCE, "timed out waiting for {what}");
+        std::thread::yield_now();
+    }
+}
+
+/// Counts its own drop: a future holding one tells when (and that only
+/// once) the future was dropped.
+pub struct DropGuard(pub Arc<AtomicUsize>);
+
+impl Drop for DropGuard {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
 
 /// Counts how many times values made by one [`Drops`] were dropped, and
 /// checks that none is dropped twice.

@@ -1,20 +1,25 @@
 //! Runs operation sequences on an inline-mode pool (deterministic: the
 //! handler runs on this thread) and checks every result against a
-//! sequential model of the executor: which requests finish when, what each
-//! reply says, what `enqueue`, `signal` and `kill` return. Shared by the
-//! proptest (`tests/worker_model.rs`) and the fuzz target (`fuzz/`).
+//! sequential model of the executor: which requests start and finish when,
+//! in which order (priority, then started before new, then oldest), what
+//! each reply says, what `enqueue`, `signal` and `kill` return. Shared by
+//! the proptest (`tests/worker_model.rs`) and the fuzz target (`fuzz/`).
 //!
-//! Requests are `(kind, id)`. Kind 0 answers at once; kind 1 waits for
-//! `Dup` or `Timeout` and answers the actions it saw; kind 2 waits for
-//! ever (only `Cancel` or `Kill::Now` ends it).
+//! Requests are `(kind, id)`, with a priority. Kind 0 answers at once;
+//! kind 1 waits for `Dup` or `Timeout` and answers the actions it saw;
+//! kind 2 waits for ever (only `Cancel` or `Kill::Now` ends it). A request
+//! starts at the executor's next turn (the next `try_reply` that finds no
+//! reply queued), so one cancelled before then never runs its handler.
 #![allow(dead_code)]
 
 use std::collections::VecDeque;
 
 use handoff::signal::{Action, Actions, Raised};
+use std::time::Duration;
+
 use handoff::worker::{
-    self, EnqueueError, Kill, KillError, Network, Outcome, Pool, PoolConfig, RequestContext,
-    Ticket, WorkerConfig,
+    self, Enqueue, EnqueueError, Kill, KillError, Network, Outcome, Pool, PoolConfig, Priority,
+    RequestContext, Ticket, WorkerConfig,
 };
 
 #[derive(Clone, Copy, Debug)]
@@ -47,6 +52,13 @@ struct Live {
     ticket: Ticket,
     kind: u8,
     id: u32,
+    priority: Priority,
+    /// Order of enqueue.
+    seq: u64,
+    /// The handler was called.
+    started: bool,
+    /// Started, and runnable again (signalled) at the next turn.
+    runnable: bool,
     /// Raised and not yet taken by the executor.
     pending: Actions,
     /// Delivered to the handler and not yet consumed by it.
@@ -60,8 +72,11 @@ struct Model {
     live: Vec<Live>,
     /// Tickets of requests whose reply was taken.
     gone: Vec<Ticket>,
-    /// Tickets in the order the executor will take their signals.
-    signal_queue: VecDeque<Ticket>,
+    /// Entries in the order the executor will take their signals, as the
+    /// signal table queues them: an entry stays queued (and keeps its
+    /// place) when its request is answered before the executor takes its
+    /// signals, and the entry's next request inherits that place.
+    signal_queue: VecDeque<usize>,
     /// Finished requests whose replies wait, in completion order, with
     /// what each reply must say.
     replies: VecDeque<(Ticket, Expected)>,
@@ -74,6 +89,11 @@ enum Expected {
     Done(Actions),
     DoneAtOnce,
     Cancelled,
+    Unstarted,
+}
+
+fn priority(b: u8) -> Priority {
+    [Priority::Low, Priority::Normal, Priority::High][usize::from(b / 3) % 3]
 }
 
 fn action(b: u8) -> Action {
@@ -97,8 +117,15 @@ impl Model {
 
     /// What the executor does with its signal queue.
     fn run_signals(&mut self) {
-        while let Some(ticket) = self.signal_queue.pop_front() {
-            let live = self.live_mut(ticket);
+        while let Some(entry) = self.signal_queue.pop_front() {
+            let Some(live) = self
+                .live
+                .iter_mut()
+                .find(|l| l.ticket.signal_key().index() == entry)
+            else {
+                continue; // answered, and the entry not claimed again
+            };
+            let ticket = live.ticket;
             let actions = std::mem::take(&mut live.pending);
             if actions.is_empty() || live.finished {
                 continue;
@@ -108,34 +135,66 @@ impl Model {
                 continue;
             }
             live.delivered |= actions;
-            // Polled: kind 1 takes what was delivered and finishes once it
-            // has seen Dup or Timeout; kind 2 never looks.
-            if live.kind == 1 {
-                let taken = std::mem::take(&mut live.delivered);
-                live.seen |= taken;
-                if live.seen.contains(Action::Dup) || live.seen.contains(Action::Timeout) {
-                    let seen = live.seen;
-                    self.finish(ticket, Expected::Done(seen));
-                }
+            if live.started {
+                live.runnable = true;
             }
         }
     }
 
-    /// What the executor does in `try_reply` when no reply waits.
+    /// Polls a started request: kind 1 takes what was delivered and
+    /// finishes once it has seen Dup or Timeout; kind 2 never looks.
+    fn poll(&mut self, ticket: Ticket) {
+        let live = self.live_mut(ticket);
+        if live.kind == 1 {
+            let taken = std::mem::take(&mut live.delivered);
+            live.seen |= taken;
+            if live.seen.contains(Action::Dup) || live.seen.contains(Action::Timeout) {
+                let seen = live.seen;
+                self.finish(ticket, Expected::Done(seen));
+            }
+        }
+    }
+
+    /// What the executor does in `try_reply` when no reply waits: a turn.
     fn run(&mut self) {
         if self.killed == Some(Kill::Now) {
-            let mut running: Vec<Ticket> = self
+            let mut running: Vec<(Ticket, bool)> = self
                 .live
                 .iter()
                 .filter(|l| !l.finished)
-                .map(|l| l.ticket)
+                .map(|l| (l.ticket, l.started))
                 .collect();
-            running.sort_by_key(|t| t.signal_key().index());
-            for ticket in running {
-                self.finish(ticket, Expected::Cancelled);
+            running.sort_by_key(|t| t.0.signal_key().index());
+            for (ticket, started) in running {
+                let expected = if started {
+                    Expected::Cancelled
+                } else {
+                    Expected::Unstarted
+                };
+                self.finish(ticket, expected);
             }
-        } else {
-            self.run_signals();
+            return;
+        }
+        self.run_signals();
+        // The run queue: priority, then started before new, then oldest.
+        let mut queue: Vec<(Priority, bool, u64, Ticket)> = self
+            .live
+            .iter()
+            .filter(|l| !l.finished && (l.runnable || !l.started))
+            .map(|l| (l.priority, l.started, l.seq, l.ticket))
+            .collect();
+        queue.sort_by(|a, b| (b.0, b.1, a.2).cmp(&(a.0, a.1, b.2)));
+        for (_, started, _, ticket) in queue {
+            let live = self.live_mut(ticket);
+            live.runnable = false;
+            if !started {
+                live.started = true;
+                if live.kind == 0 {
+                    self.finish(ticket, Expected::DoneAtOnce);
+                    continue;
+                }
+            }
+            self.poll(ticket);
         }
     }
 }
@@ -155,7 +214,11 @@ async fn handler((kind, _id): Request, cx: RequestContext) -> Actions {
 }
 
 pub fn run(slots: usize, ops: &[Op]) {
-    let config = PoolConfig::new(1, 0).worker(WorkerConfig::new().max_requests(slots));
+    // A turn runs everything runnable: no time budget cuts it short.
+    let worker = WorkerConfig::new()
+        .max_requests(slots)
+        .time_budget(Duration::from_secs(3600));
+    let config = PoolConfig::new(1, 0).worker(worker);
     let (pool, mut nets) = Pool::spawn(config, worker::from_fn(handler)).unwrap();
     let mut net: Network<Request, Actions> = nets.pop().unwrap();
     let mut model = Model {
@@ -172,9 +235,10 @@ pub fn run(slots: usize, ops: &[Op]) {
         match op {
             Op::Enqueue(b) => {
                 let kind = b % 3;
+                let priority = priority(b);
                 let id = next_id;
                 next_id += 1;
-                let got = net.enqueue((kind, id));
+                let got = net.enqueue_with((kind, id), Enqueue::new().priority(priority));
                 if model.killed.is_some() {
                     assert!(
                         matches!(got, Err(EnqueueError::Killed((k, i))) if (k, i) == (kind, id))
@@ -185,8 +249,6 @@ pub fn run(slots: usize, ops: &[Op]) {
                     assert!(matches!(got, Err(EnqueueError::Full((k, i))) if (k, i) == (kind, id)));
                     continue;
                 }
-                // Starting looks at the signal queue first.
-                model.run_signals();
                 let ticket = got.expect("room and not killed");
                 started += 1;
                 assert!(model.live.iter().all(|l| l.ticket != ticket));
@@ -194,14 +256,15 @@ pub fn run(slots: usize, ops: &[Op]) {
                     ticket,
                     kind,
                     id,
+                    priority,
+                    seq: u64::from(id),
+                    started: false,
+                    runnable: false,
                     pending: Actions::EMPTY,
                     delivered: Actions::EMPTY,
                     seen: Actions::EMPTY,
                     finished: false,
                 });
-                if kind == 0 {
-                    model.finish(ticket, Expected::DoneAtOnce);
-                }
             }
             Op::Signal(n, a) => {
                 if model.live.is_empty() {
@@ -216,8 +279,9 @@ pub fn run(slots: usize, ops: &[Op]) {
                     assert_eq!(got, Raised::AlreadyPending);
                 } else {
                     assert_eq!(got, Raised::Delivered);
-                    if live.pending.is_empty() {
-                        model.signal_queue.push_back(ticket);
+                    let entry = ticket.signal_key().index();
+                    if !model.signal_queue.contains(&entry) {
+                        model.signal_queue.push_back(entry);
                     }
                     live.pending.insert(action);
                 }
@@ -242,12 +306,14 @@ pub fn run(slots: usize, ops: &[Op]) {
                 assert_eq!(reply.ticket, ticket);
                 let pos = model.live.iter().position(|l| l.ticket == ticket).unwrap();
                 let live = model.live.remove(pos);
-                model.signal_queue.retain(|&t| t != ticket);
                 model.gone.push(ticket);
                 match (expected, reply.outcome) {
                     (Expected::DoneAtOnce, Outcome::Done(a)) => assert!(a.is_empty()),
                     (Expected::Done(seen), Outcome::Done(a)) => assert_eq!(a, seen),
                     (Expected::Cancelled, Outcome::Cancelled) => {}
+                    (Expected::Unstarted, Outcome::Unstarted((k, i))) => {
+                        assert_eq!((k, i), (live.kind, live.id))
+                    }
                     (e, got) => panic!(
                         "request {} (kind {}): expected {e:?}, got {got:?}",
                         live.id, live.kind

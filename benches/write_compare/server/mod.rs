@@ -1,6 +1,7 @@
 //! The five designs of the server's write side, behind one trait.
 
 mod mutex;
+mod worker_pool;
 mod write_context;
 mod writer_thread;
 
@@ -13,6 +14,7 @@ use crate::frame::Frame;
 use crate::measure::{measure, Sample, WorkerReport};
 use crate::plan::Plan;
 use mutex::{MutexBatched, MutexServer};
+use worker_pool::WorkerPool;
 use write_context::{HandoffBatched, HandoffServer};
 use writer_thread::ChannelServer;
 
@@ -69,10 +71,15 @@ pub const NAMES: [&str; DESIGNS] = [
     "writer thread + crossbeam-channel",
     "Mutex<TcpStream>",
     "Mutex<TcpStream>, batched",
+    "handoff::worker pool (feed, flush at the end of each batch)",
 ];
-pub const DESIGNS: usize = 5;
+pub const DESIGNS: usize = 6;
 pub const HANDOFF: usize = 0;
 pub const HANDOFF_BATCHED: usize = 1;
+pub const WRITER_THREAD: usize = 2;
+/// Replies go through a `handoff::worker` pool, which flushes at the end of
+/// each of its batches.
+pub const WORKER_POOL: usize = 5;
 /// The peers of per-reply `handoff`: the writer thread and the `Mutex`
 /// per reply.
 pub const PER_REPLY_PEERS: [usize; 2] = [2, 3];
@@ -81,7 +88,20 @@ pub const ALL_PEERS: [usize; 3] = [2, 3, 4];
 
 /// Whether `design` is one of `handoff`'s.
 pub fn is_handoff(design: usize) -> bool {
-    design == HANDOFF || design == HANDOFF_BATCHED
+    design == HANDOFF || design == HANDOFF_BATCHED || design == WORKER_POOL
+}
+
+/// Whether `design` runs in a scenario: the worker pool cannot refuse a
+/// reply to the slow client, and at a fixed moderate load only the designs
+/// whose batches adapt to the load (and the writer thread) are compared.
+pub fn runs_in(design: usize, plan: Plan) -> bool {
+    if plan.slow_frames > 0 {
+        design != WORKER_POOL
+    } else if plan.rate > 0 {
+        [HANDOFF, WRITER_THREAD, WORKER_POOL].contains(&design)
+    } else {
+        true
+    }
 }
 
 /// One measurement of `design`.
@@ -90,8 +110,9 @@ pub fn run(design: usize, plan: Plan, sndbuf: usize) -> Sample {
     match design {
         HANDOFF => measure::<HandoffServer>(name, plan, sndbuf),
         HANDOFF_BATCHED => measure::<HandoffBatched>(name, plan, sndbuf),
-        2 => measure::<ChannelServer>(name, plan, sndbuf),
+        WRITER_THREAD => measure::<ChannelServer>(name, plan, sndbuf),
         3 => measure::<MutexServer>(name, plan, sndbuf),
-        _ => measure::<MutexBatched>(name, plan, sndbuf),
+        4 => measure::<MutexBatched>(name, plan, sndbuf),
+        _ => measure::<WorkerPool>(name, plan, sndbuf),
     }
 }

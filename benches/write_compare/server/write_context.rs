@@ -59,6 +59,18 @@ pub struct HandoffServer {
     event_loop: JoinHandle<u64>,
 }
 
+impl HandoffServer {
+    /// Flushes `conn`, arming it if the flush asks for writability.
+    pub fn flush(&self, conn: usize) {
+        self.shared.flush(conn);
+    }
+
+    /// Connection `conn`'s write context.
+    pub fn context(&self, conn: usize) -> &WriteContext<TcpStream, Frame> {
+        &self.shared.contexts[conn]
+    }
+}
+
 /// Calls `on_writable` for each connection epoll reports; returns how
 /// many times, when told to stop.
 fn event_loop(shared: &Shared, _alarm: Alarm) -> u64 {
