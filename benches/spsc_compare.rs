@@ -49,6 +49,12 @@ fn main() {
                 quick: 20_000,
             },
             Count {
+                scenario: Scenario::ThroughputYielding,
+                var: "THROUGHPUT",
+                full: 10_000_000,
+                quick: 20_000,
+            },
+            Count {
                 scenario: Scenario::Batch,
                 var: "BATCH",
                 full: 50_000_000,
@@ -58,7 +64,8 @@ fn main() {
         describe: |counts| {
             format!(
                 "pingpong {} round trips (capacity {PINGPONG_CAPACITY}), throughput {} items \
-                 (capacity {CAPACITY}), batch {} items (capacity {CAPACITY}, {BATCH} per call)",
+                 (capacity {CAPACITY}; spinning, and yielding after 64 spins), batch {} items \
+                 (capacity {CAPACITY}, {BATCH} per call)",
                 counts.get(Scenario::Pingpong),
                 counts.get(Scenario::Throughput),
                 counts.get(Scenario::Batch),
@@ -68,7 +75,7 @@ fn main() {
         decimals: 2,
         summary: false,
         footnote: "ratio: pingpong = median / raw-atomic floor's median (lower is better, 1.00 \
-                   is the floor); throughput = rtrb's median / this median (items/s relative \
+                   is the floor); throughput, throughput-yield = rtrb's median / this median (items/s relative \
                    to rtrb, higher is better); batch = median of the better of rtrb and \
                    ringbuf slices / this median (higher is better). paired ratio: the same \
                    ratio taken per round, then the median over rounds."

@@ -12,7 +12,9 @@
 //! helper thread is running, so thread start-up is not timed; the join is,
 //! but it is amortised over the whole run. Waiting threads spin with
 //! `spin_loop()` and start yielding only after [`SPINS_BEFORE_YIELD`] spins
-//! (which happens only when the other thread has lost its core).
+//! (which happens only when the other thread has lost its core), except in
+//! `throughput-yield`, the regime of a consumer that backs off as
+//! crossbeam's `Backoff` does: it yields after [`SPINS_THEN_YIELD`].
 
 mod rings;
 
@@ -118,21 +120,40 @@ pub fn pingpong_atomic(round_trips: u64) -> Duration {
     )
 }
 
+/// `spin_loop()` calls before a waiting thread yields in the `yielding`
+/// regime: crossbeam's `Backoff` (and peerbench's) give up spinning after
+/// a few dozen tries, so a consumer that finds the ring empty leaves its
+/// core to the producer instead of polling the producer's line.
+const SPINS_THEN_YIELD: u32 = 64;
+
 /// The helper pushes `0..items` one at a time (spinning while full); this
 /// thread pops them one at a time (spinning while empty) and checks each.
+/// The tight-spin regime: a waiting thread spins [`SPINS_BEFORE_YIELD`]
+/// times before it yields, so it polls the other side's line.
 pub fn throughput<R: Ring>(items: u64) -> Duration {
+    throughput_with::<R, SPINS_BEFORE_YIELD>(items, "throughput")
+}
+
+/// [`throughput`] in the yielding regime: a waiting thread yields after
+/// [`SPINS_THEN_YIELD`] failed tries, as a consumer with crossbeam's
+/// `Backoff` does (the regime of peerbench's `spsc` workload).
+pub fn throughput_yielding<R: Ring>(items: u64) -> Duration {
+    throughput_with::<R, SPINS_THEN_YIELD>(items, "throughput-yield")
+}
+
+fn throughput_with<R: Ring, const SPINS: u32>(items: u64, scenario: &'static str) -> Duration {
     let (mut tx, mut rx) = R::channel(CAPACITY);
     run_timed(
         move || {
             for i in 0..items {
-                push_spin::<R>(&mut tx, i);
+                harness::Backoff::<SPINS>::until(|| R::try_push(&mut tx, i));
             }
         },
         || {
             for expected in 0..items {
-                let got = pop_spin::<R>(&mut rx);
+                let got = harness::Backoff::<SPINS>::until_some(|| R::try_pop(&mut rx));
                 if got != expected {
-                    out_of_order("throughput", R::NAME, got, expected);
+                    out_of_order(scenario, R::NAME, got, expected);
                 }
             }
         },
@@ -193,8 +214,12 @@ pub fn batch<R: BatchRing>(items: u64) -> Duration {
 pub enum Scenario {
     /// One-item round trips between two threads.
     Pingpong,
-    /// One producer, one consumer, one item per call.
+    /// One producer, one consumer, one item per call, waiting threads
+    /// spinning (the tight-spin regime).
     Throughput,
+    /// The same, waiting threads yielding after a few dozen spins (the
+    /// backing-off regime).
+    ThroughputYielding,
     /// One producer, one consumer, [`BATCH`] items per call.
     Batch,
 }
@@ -221,19 +246,25 @@ impl Scenario {
     fn references(self) -> &'static [&'static str] {
         match self {
             Scenario::Pingpong => &[RAW_ATOMIC],
-            Scenario::Throughput => &[Rtrb::NAME],
+            Scenario::Throughput | Scenario::ThroughputYielding => &[Rtrb::NAME],
             Scenario::Batch => &[Rtrb::BATCH_NAME, Ringbuf::BATCH_NAME],
         }
     }
 }
 
 impl harness::Scenario for Scenario {
-    const ALL: &'static [Scenario] = &[Scenario::Pingpong, Scenario::Throughput, Scenario::Batch];
+    const ALL: &'static [Scenario] = &[
+        Scenario::Pingpong,
+        Scenario::Throughput,
+        Scenario::ThroughputYielding,
+        Scenario::Batch,
+    ];
 
     fn name(self) -> &'static str {
         match self {
             Scenario::Pingpong => "pingpong",
             Scenario::Throughput => "throughput",
+            Scenario::ThroughputYielding => "throughput-yield",
             Scenario::Batch => "batch",
         }
     }
@@ -241,7 +272,7 @@ impl harness::Scenario for Scenario {
     fn unit(self) -> &'static str {
         match self {
             Scenario::Pingpong => "round trip",
-            Scenario::Throughput | Scenario::Batch => "item",
+            Scenario::Throughput | Scenario::ThroughputYielding | Scenario::Batch => "item",
         }
     }
 
@@ -264,6 +295,12 @@ impl harness::Scenario for Scenario {
                 case::<Ringbuf>(throughput::<Ringbuf>),
                 case::<CrossbeamArrayQueue>(throughput::<CrossbeamArrayQueue>),
             ],
+            Scenario::ThroughputYielding => vec![
+                case::<Handoff>(throughput_yielding::<Handoff>),
+                case::<Rtrb>(throughput_yielding::<Rtrb>),
+                case::<Ringbuf>(throughput_yielding::<Ringbuf>),
+                case::<CrossbeamArrayQueue>(throughput_yielding::<CrossbeamArrayQueue>),
+            ],
             Scenario::Batch => vec![
                 batch_case::<Handoff>(),
                 batch_case::<Rtrb>(),
@@ -282,7 +319,7 @@ impl harness::Scenario for Scenario {
     fn ratio(self) -> Ratio {
         match self {
             Scenario::Pingpong => Ratio::Time,
-            Scenario::Throughput | Scenario::Batch => Ratio::Speed,
+            Scenario::Throughput | Scenario::ThroughputYielding | Scenario::Batch => Ratio::Speed,
         }
     }
 }

@@ -43,7 +43,8 @@ pub trait Handler<Req>: Send + 'static {
     type Future: Future<Output = Self::Reply> + Send + 'static;
 
     /// Starts processing `request`; `cx` tells the future which actions were
-    /// raised on it (everything but [`Action::Cancel`], which drops the
+    /// raised on it (everything but
+    /// [`Action::Cancel`](crate::signal::Action::Cancel), which drops the
     /// future instead).
     fn call(&mut self, request: Req, cx: RequestContext) -> Self::Future;
 }
