@@ -100,6 +100,7 @@ mod imp {
     pub(crate) use std::sync::Mutex;
     #[cfg(feature = "std")]
     pub(crate) use std::thread::{yield_now, Builder as ThreadBuilder, JoinHandle};
+    #[cfg(feature = "std")]
     pub(crate) use std::thread_local;
 
     /// The `Waker` slot of a parked task.

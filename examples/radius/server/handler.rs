@@ -3,12 +3,12 @@
 //! connection's write context), giving up on `Timeout` unless stubborn.
 //! And the Status-Server answer, which the network threads give themselves.
 
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
-use std::pin::Pin;
+use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use handoff::signal::Action;
@@ -69,20 +69,33 @@ pub struct Shared {
     pub stop: AtomicBool,
 }
 
-/// Returns `Pending` once, waking itself: lets the worker run other
-/// requests.
-struct YieldNow(bool);
-
-impl Future for YieldNow {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            return Poll::Ready(());
-        }
-        self.0 = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
+/// The artificial delay (`--delay-ms`): sleeps on the worker's own timer
+/// (the worker runs other requests, or sleeps, meanwhile: no busy loop and
+/// no timer thread). Returns `false` when `Timeout` came first and the
+/// server is not stubborn: the handler gives up.
+async fn nap(cx: RequestContext, delay: Duration, stubborn: bool) -> bool {
+    if delay.is_zero() {
+        return true;
     }
+    let mut sleep = pin!(cx.sleep(delay));
+    let mut signalled = pin!(cx.signalled());
+    poll_fn(|task| {
+        if sleep.as_mut().poll(task).is_ready() {
+            return Poll::Ready(true);
+        }
+        if !stubborn {
+            // Each `Signalled` yields once: take the actions, and wait for
+            // the next ones with a fresh one (a `Dup` does not stop us).
+            while let Poll::Ready(actions) = signalled.as_mut().poll(task) {
+                if actions.contains(Action::Timeout) {
+                    return Poll::Ready(false);
+                }
+                signalled.set(cx.signalled());
+            }
+        }
+        Poll::Pending
+    })
+    .await
 }
 
 /// Whether a request may be answered, by its Message-Authenticator under
@@ -106,13 +119,9 @@ fn authentic(packet: &codec::Packet<'_>, secret: &[u8], required: bool, c: &Coun
 /// The handler: checks and answers an Access-Request.
 pub async fn answer(shared: Arc<Shared>, req: Request, cx: RequestContext) -> Answer {
     let c = &shared.counters;
-    let started = Instant::now();
-    while started.elapsed() < shared.delay {
-        if !shared.stubborn && cx.take_actions().contains(Action::Timeout) {
-            c.timeouts.fetch_add(1, Relaxed);
-            return Answer::Dropped;
-        }
-        YieldNow(false).await;
+    if !nap(cx, shared.delay, shared.stubborn).await {
+        c.timeouts.fetch_add(1, Relaxed);
+        return Answer::Dropped;
     }
     let client = &shared.clients[req.client];
     let parsed = match codec::parse(&req.packet) {

@@ -37,8 +37,17 @@
 //!   limits by count and by bytes (`tables.rs`; the whole server's, split
 //!   over the network threads): a request that finds the in-flight table
 //!   full is refused, the oldest cached replies are evicted; both counted.
+//! - **Back-pressure**: when every worker is full, a network thread keeps
+//!   the datagram it could not enqueue and stops reading its socket (the
+//!   kernel's buffer holds the rest) until
+//!   [`Network::has_capacity`](handoff::worker::Network::has_capacity)
+//!   says room is back; its sleep in `poll(2)` is woken for that. A TCP
+//!   connection stops reading the same way. Nothing is dropped for want
+//!   of a worker (`refused (full)` counts the refusals).
 //! - **Time limit**: each request may take `--delay-ms` of artificial
-//!   processing (the handler yields meanwhile); a request still running
+//!   processing, a [`sleep`](handoff::worker::RequestContext::sleep) on
+//!   the worker's own timer (the worker runs other requests meanwhile);
+//!   a request still running
 //!   after `--limit-ms` is sent [`Action::Timeout`] (the handler gives up
 //!   without replying), and one still there after twice that is cancelled
 //!   ([`Action::Cancel`]: its future is dropped; `--stubborn` makes the

@@ -60,10 +60,16 @@ pub enum Dispatched {
     Enqueued,
     /// Answered from the tables, or dropped (and counted).
     Done,
-    /// Not now: the workers or the in-flight table are full. Over UDP the
-    /// packet is dropped (the client retransmits); a TCP connection stops
-    /// reading until replies come back.
+    /// Not now: the in-flight table is full. Over UDP the packet is
+    /// dropped (the client retransmits); a TCP connection stops reading
+    /// until replies come back.
     Busy,
+    /// Not now: every worker is full (back-pressure). Over UDP the network
+    /// thread keeps the packet and stops reading its socket until
+    /// [`Network::has_capacity`] says room is back (the kernel's buffer
+    /// holds what comes meanwhile); a TCP connection stops reading, as for
+    /// `Busy`.
+    Full,
     /// Answered here, over TCP: what the write context said.
     Wrote(Status),
     /// The pool is gone.
@@ -80,6 +86,9 @@ pub struct Core<'a> {
     pub config: Config,
     /// The Status-Server reply being built.
     out: Vec<u8>,
+    /// A datagram the workers had no room for: (packet, client, sender).
+    /// While one is held, the UDP socket is not read.
+    held: Option<(Vec<u8>, usize, SocketAddr)>,
 }
 
 impl Core<'_> {
@@ -147,7 +156,7 @@ impl Core<'_> {
             }
             Err(EnqueueError::Full(_)) => {
                 c.refused.fetch_add(1, Relaxed);
-                Dispatched::Busy
+                Dispatched::Full
             }
             Err(_) => Dispatched::Stop,
         }
@@ -174,6 +183,7 @@ pub fn network(
         tables: Tables::default(),
         config,
         out: Vec::with_capacity(codec::MAX_LEN),
+        held: None,
     };
     let mut tcp = match Tcp::new(listener) {
         Ok(tcp) => tcp,
@@ -198,7 +208,29 @@ pub fn network(
             break;
         }
         let mut progressed = take_answers(&mut core, &mut tcp);
+        // Back-pressure: the datagram held while every worker was full
+        // goes first, once there is room; until it has gone in, the socket
+        // is not read.
+        if let Some((packet, client, peer)) = core.held.take() {
+            if core.net.has_capacity() {
+                progressed = true;
+                let reply_to = ReplyTo::Udp {
+                    peer,
+                    network: core.net.index(),
+                };
+                match core.dispatch(&packet, client, Peer::Udp(peer), reply_to) {
+                    Dispatched::Stop => break 'serve,
+                    Dispatched::Full => core.held = Some((packet, client, peer)),
+                    _ => {}
+                }
+            } else {
+                core.held = Some((packet, client, peer));
+            }
+        }
         for _ in 0..64 {
+            if core.held.is_some() {
+                break;
+            }
             let (n, peer) = match core.udp.recv_from(&mut buf) {
                 Ok(got) => got,
                 Err(e) if e.kind() == WouldBlock => break,
@@ -217,8 +249,10 @@ pub fn network(
                 peer,
                 network: core.net.index(),
             };
-            if let Dispatched::Stop = core.dispatch(&buf[..n], client, Peer::Udp(peer), reply_to) {
-                break 'serve;
+            match core.dispatch(&buf[..n], client, Peer::Udp(peer), reply_to) {
+                Dispatched::Stop => break 'serve,
+                Dispatched::Full => core.held = Some((buf[..n].to_vec(), client, peer)),
+                _ => {}
             }
         }
         let now = Instant::now();
@@ -249,17 +283,19 @@ pub fn network(
             std::hint::spin_loop();
             continue;
         }
-        // Nothing for a while: sleep until a datagram, a connection's
-        // event, a reply, or the next 10 ms (for the time limits and the
-        // stop flag).
+        // Nothing for a while: sleep until a datagram (unless one is held
+        // for want of room), a connection's event, a reply or room in the
+        // workers (`arm` asks for that while they are full), or the next
+        // 10 ms (for the time limits and the stop flag).
         if core.net.arm() {
             let mut fds = [
-                PollFd::new(&core.udp, PollFlags::IN),
                 PollFd::new(&core.net, PollFlags::IN),
                 PollFd::new(tcp.epoll(), PollFlags::IN),
+                PollFd::new(&core.udp, PollFlags::IN),
             ];
+            let watched = if core.held.is_some() { 2 } else { 3 };
             // EINTR (a signal) only ends the sleep early.
-            let _ = poll(&mut fds, Some(&POLL_TIMEOUT));
+            let _ = poll(&mut fds[..watched], Some(&POLL_TIMEOUT));
             core.net.disarm();
         }
         idle = 0;

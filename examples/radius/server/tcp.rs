@@ -167,7 +167,7 @@ impl Conn {
             }
             let reply_to = ReplyTo::Tcp(Arc::clone(&self.writer));
             match core.dispatch(&self.buf[..len], self.client, Peer::Tcp(id), reply_to) {
-                Dispatched::Busy => {
+                Dispatched::Busy | Dispatched::Full => {
                     self.paused = true;
                     return Ok(());
                 }
