@@ -39,6 +39,28 @@ fn thread_wait_two_pushes() {
     });
 }
 
+/// An adaptive parker: its first wait spins (a new parker does), and each
+/// later one spins or sleeps at once as the one before ended (under loom
+/// the last wait decides, and any sleep counts as long). Whatever it
+/// chooses, no wake-up is lost.
+#[test]
+fn adaptive_parker_spins_or_sleeps_at_once() {
+    loom::model(|| {
+        let mut parker = Parker::new().with_policy(SpinPolicy::new(1, 0).adaptive());
+        let (mut tx, mut rx) = spsc::channel::<Item>(3);
+        rx.register(&parker.unparker()).unwrap();
+        let producer = thread::spawn(move || {
+            for i in 1..=3 {
+                tx.push(Arc::new(i)).unwrap();
+            }
+        });
+        for i in 1..=3 {
+            assert_eq!(*parker.wait(|| rx.pop()), i);
+        }
+        producer.join().unwrap();
+    });
+}
+
 /// One parker on two rings fed by two threads: each push must wake it.
 #[test]
 fn thread_wait_on_two_rings() {

@@ -34,20 +34,24 @@ fn calls(s: ParkStats) -> u64 {
     s.sleeps + s.wakes
 }
 
-/// `handoff::spsc`; `SPIN = false` sleeps at once (no spin phase), the
-/// other side of the spin policy's trade-off.
-struct HandoffSpsc<const SPIN: bool>;
-impl<const SPIN: bool> Chan for HandoffSpsc<SPIN> {
-    const NAME: &'static str = if SPIN {
-        "handoff spsc"
-    } else {
-        "handoff spsc, SLEEP_AT_ONCE"
+/// `handoff::spsc` with the default, adaptive spin policy (`POLICY = 0`),
+/// the fixed spin it adapts (`1`: six spin rounds and four yields before
+/// every sleep), or no spin phase at all (`2`): the two sides of the spin
+/// policy's trade-off.
+struct HandoffSpsc<const POLICY: u8>;
+impl<const POLICY: u8> Chan for HandoffSpsc<POLICY> {
+    const NAME: &'static str = match POLICY {
+        0 => "handoff spsc",
+        1 => "handoff spsc, fixed spin (6, 4)",
+        _ => "handoff spsc, SLEEP_AT_ONCE",
     };
     type Tx = handoff::spsc::Producer<u64>;
     type Rx = handoff::spsc::Consumer<u64>;
     fn make() -> (Self::Tx, Self::Rx) {
         let (mut tx, mut rx) = handoff::spsc::channel(CAPACITY);
-        let policy = if !SPIN {
+        let policy = if POLICY == 1 {
+            Some(SpinPolicy::new(6, 4))
+        } else if POLICY == 2 {
             Some(SpinPolicy::SLEEP_AT_ONCE)
         } else {
             std::env::var("SPIN").ok().map(|p| {
@@ -170,16 +174,20 @@ pub struct Impl {
     pub run: fn(u64, u64, Duration) -> Sample,
 }
 
-/// Every channel, in table order: `handoff`'s three rows first.
+/// Every channel, in table order: `handoff`'s four rows first.
 pub fn impls() -> Vec<Impl> {
     vec![
         Impl {
-            name: HandoffSpsc::<true>::NAME,
-            run: run::<HandoffSpsc<true>>,
+            name: HandoffSpsc::<0>::NAME,
+            run: run::<HandoffSpsc<0>>,
         },
         Impl {
-            name: HandoffSpsc::<false>::NAME,
-            run: run::<HandoffSpsc<false>>,
+            name: HandoffSpsc::<1>::NAME,
+            run: run::<HandoffSpsc<1>>,
+        },
+        Impl {
+            name: HandoffSpsc::<2>::NAME,
+            run: run::<HandoffSpsc<2>>,
         },
         Impl {
             name: HandoffMpsc::NAME,

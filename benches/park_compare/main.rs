@@ -30,8 +30,10 @@
 //! - **bursts**: bursts of 16 messages every `GAP_US`; context switches
 //!   and, for `handoff`, wake-ups per burst.
 //!
-//! `handoff spsc, SLEEP_AT_ONCE` is the same ring with no spin phase
-//! before sleeping: the other side of the spin policy's trade-off.
+//! `handoff spsc` runs the default, adaptive spin policy; `fixed spin
+//! (6, 4)` spins and yields before every sleep (the default before it
+//! adapted), `SLEEP_AT_ONCE` never: the two sides of the trade-off it
+//! makes.
 //! - **push cost**: `handoff::spsc` at saturation with spinning (not
 //!   blocking) halves, with and without a parker registered on the
 //!   consumer side, and rtrb for scale: what being wakeable costs a push.

@@ -5,7 +5,7 @@ use core::task::{Context, Poll};
 use std::io;
 use std::time::{Duration, Instant};
 
-use super::policy::{time_left, Spun};
+use super::policy::{time_left, Recent, Spun};
 use super::unparker::{Inner, Unparker, EMPTY, NOTIFIED, PARKED_FD, PARKED_TASK, PARKED_THREAD};
 use super::SpinPolicy;
 use crate::loom::{Arc, Ordering};
@@ -58,6 +58,8 @@ use crate::sys::{barrier, EventFd};
 pub struct Parker {
     pub(super) inner: Arc<Inner>,
     pub(super) policy: SpinPolicy,
+    /// How its last waits ended, for an adaptive policy.
+    recent: Recent,
 }
 
 /// What a [`Parker`] has done so far; see [`Parker::stats`].
@@ -91,6 +93,7 @@ impl Parker {
         Self {
             inner: Arc::new(Inner::new(None)),
             policy: SpinPolicy::default(),
+            recent: Recent::default(),
         }
     }
 
@@ -100,6 +103,7 @@ impl Parker {
         Ok(Self {
             inner: Arc::new(Inner::new(Some(EventFd::new()?))),
             policy: SpinPolicy::default(),
+            recent: Recent::default(),
         })
     }
 
@@ -223,19 +227,38 @@ impl Parker {
         deadline: Option<Instant>,
         ready: &mut impl FnMut() -> Option<R>,
     ) -> Option<R> {
-        match self.policy.spin(deadline, ready) {
-            Spun::Ready(r) => return Some(r),
+        let adaptive = self.policy.is_adaptive();
+        let policy = if !adaptive || self.recent.spins() {
+            self.policy
+        } else {
+            SpinPolicy::SLEEP_AT_ONCE
+        };
+        match policy.spin(deadline, ready) {
+            Spun::Now(r) => return Some(r),
+            Spun::Ready(r, yielded_at) => {
+                self.record_wait(adaptive, yielded_at);
+                return Some(r);
+            }
             Spun::Expired => return None,
             Spun::Sleep => {}
         }
+        // The first sleep's start, for an adaptive policy's record (a clock
+        // read beside a system call).
+        let mut slept_at: Option<Instant> = None;
         loop {
             let Some(timeout) = time_left(deadline) else {
                 return ready();
             };
             let bounded = match self.announce(PARKED_THREAD, ready) {
-                Announced::Ready(r) => return Some(r),
+                Announced::Ready(r) => {
+                    self.record_wait(adaptive, slept_at);
+                    return Some(r);
+                }
                 Announced::Sleep { bounded } => bounded,
             };
+            if adaptive && slept_at.is_none() {
+                slept_at = Some(Instant::now());
+            }
             self.count_sleep();
             let sleep = if bounded {
                 Some(timeout.map_or(barrier::DEGRADED_SLEEP, |t| t.min(barrier::DEGRADED_SLEEP)))
@@ -245,6 +268,7 @@ impl Parker {
             let timed_out = self.inner.state.wait(PARKED_THREAD, sleep);
             self.clear();
             if let Some(r) = ready() {
+                self.record_wait(adaptive, slept_at);
                 return Some(r);
             }
             if timed_out && sleep == timeout {
@@ -253,6 +277,29 @@ impl Parker {
             // A wake-up whose condition someone else consumed, a spurious
             // return, or a timeout: the loop re-checks the deadline.
         }
+    }
+
+    /// For an adaptive policy, records a wait that ended in success:
+    /// short unless it slept or yielded (from `slept_at`) at least
+    /// [`SHORT_SLEEP`](SpinPolicy::SHORT_SLEEP).
+    fn record_wait(&mut self, adaptive: bool, slept_at: Option<Instant>) {
+        if adaptive {
+            let long = if crate::loom::MODEL_CHECKING {
+                // loom replays interleavings: no decision may hang on the
+                // clock. Any sleep counts as long there.
+                slept_at.is_some()
+            } else {
+                slept_at.is_some_and(|t| t.elapsed() >= SpinPolicy::SHORT_SLEEP)
+            };
+            self.recent.record(!long);
+        }
+    }
+
+    /// Whether the next [`wait`](Self::wait) spins before it sleeps (an
+    /// adaptive policy may skip the spin).
+    #[cfg(test)]
+    pub(crate) fn spins_next(&self) -> bool {
+        !self.policy.is_adaptive() || self.recent.spins()
     }
 
     /// Polls `ready` for an async task: `Poll::Ready` with its value, or
@@ -426,4 +473,57 @@ enum Announced<R> {
     /// Nothing yet: sleep, for at most `barrier::DEGRADED_SLEEP` if
     /// `bounded` (the heavy barrier did not reach every thread).
     Sleep { bounded: bool },
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    use std::sync::Arc;
+    use std::thread;
+    use std::time::Duration;
+
+    use super::{Parker, SpinPolicy};
+
+    /// A wait that sleeps long (its item comes 2 ms later).
+    fn long_wait(parker: &mut Parker) {
+        let flag = Arc::new(AtomicBool::new(false));
+        let (f, unparker) = (Arc::clone(&flag), parker.unparker());
+        let pusher = thread::spawn(move || {
+            thread::sleep(Duration::from_millis(2));
+            f.store(true, SeqCst);
+            unparker.unpark();
+        });
+        parker.wait(|| flag.load(SeqCst).then_some(()));
+        pusher.join().unwrap();
+    }
+
+    #[test]
+    fn an_adaptive_parker_stops_spinning_after_long_waits_and_resumes_after_a_short_one() {
+        let mut parker = Parker::new().with_policy(SpinPolicy::new(2, 1).adaptive());
+        assert!(parker.spins_next(), "a new parker spins");
+        // Four long waits in a row turn the spin off (a thread descheduled
+        // past the 2 ms finds its item without sleeping, which counts as
+        // short: retry a few times rather than rely on the schedule).
+        let mut waits = 0;
+        while parker.spins_next() {
+            long_wait(&mut parker);
+            waits += 1;
+            assert!(waits <= 40, "still spinning after {waits} long waits");
+        }
+        assert!(waits >= 4, "stopped spinning after {waits} long waits");
+        // A wait whose condition holds at its second check never sleeps:
+        // short, so the spin comes back.
+        let mut checks = 0;
+        parker.wait(|| {
+            checks += 1;
+            (checks == 2).then_some(())
+        });
+        assert!(parker.spins_next(), "one short wait turns the spin back on");
+        // A fixed policy always spins.
+        let mut fixed = Parker::new().with_policy(SpinPolicy::new(2, 1));
+        for _ in 0..4 {
+            long_wait(&mut fixed);
+        }
+        assert!(fixed.spins_next());
+    }
 }

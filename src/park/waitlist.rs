@@ -123,7 +123,7 @@ impl WaitList {
         mut ready: impl FnMut() -> Option<R>,
     ) -> Option<R> {
         match policy.spin(deadline, &mut ready) {
-            Spun::Ready(r) => return Some(r),
+            Spun::Now(r) | Spun::Ready(r, _) => return Some(r),
             Spun::Expired => return None,
             Spun::Sleep => {}
         }
