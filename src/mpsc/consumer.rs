@@ -6,6 +6,7 @@ use core::iter::FusedIterator;
 use super::{Ring, Shared};
 use crate::loom::Arc;
 use crate::loom::Ordering::{Acquire, Relaxed, Release};
+use crate::slot::Slot;
 use crate::wake::OwnParker;
 use crate::PopError;
 
@@ -220,12 +221,7 @@ impl<T> Consumer<T> {
     #[inline(always)]
     fn take(&mut self) -> Option<T> {
         let head = self.head;
-        let slot = self.ring.slot(head);
-        // ordering: Acquire pairs with the producer's Release store of the
-        // stamp, which follows its write of the value.
-        if slot.stamp.load(Acquire) != head.wrapping_add(1) {
-            return None;
-        }
+        let slot = self.written()?;
         // SAFETY: the stamp says the value for `head` is written, and only
         // this consumer reads slots; the stamp store below hands the slot
         // back before anyone can read it again.
@@ -236,6 +232,19 @@ impl<T> Consumer<T> {
             .store(head.wrapping_add(self.ring.one_lap), Release);
         self.head = self.ring.next(head);
         Some(value)
+    }
+
+    /// The slot at `head`, if its item is written (and so visible).
+    #[inline(always)]
+    fn written(&self) -> Option<&Slot<T>> {
+        let head = self.head;
+        let slot = self.ring.slot(head);
+        // ordering: Acquire pairs with the producer's Release store of the
+        // stamp, which follows its write of the value.
+        if slot.stamp.load(Acquire) != head.wrapping_add(1) {
+            return None;
+        }
+        Some(slot)
     }
 
     /// Publishes `head` for `len` and for the ring's `Drop`.
@@ -293,13 +302,7 @@ impl<T> Consumer<T> {
     /// assert_eq!(rx.pop(), Some("a"));
     /// ```
     pub fn peek(&self) -> Option<&T> {
-        let head = self.head;
-        let slot = self.ring.slot(head);
-        // ordering: Acquire pairs with the producer's Release store of the
-        // stamp, which follows its write of the value.
-        if slot.stamp.load(Acquire) != head.wrapping_add(1) {
-            return None;
-        }
+        let slot = self.written()?;
         // SAFETY: the stamp says the value for `head` is written; only this
         // consumer reads or takes it, and it cannot take it while the
         // returned reference borrows `self`.
