@@ -47,11 +47,14 @@
 //! - **Time limit**: each request may take `--delay-ms` of artificial
 //!   processing, a [`sleep`](handoff::worker::RequestContext::sleep) on
 //!   the worker's own timer (the worker runs other requests meanwhile);
-//!   a request still running
-//!   after `--limit-ms` is sent [`Action::Timeout`] (the handler gives up
-//!   without replying), and one still there after twice that is cancelled
-//!   ([`Action::Cancel`]: its future is dropped; `--stubborn` makes the
-//!   handler ignore `Timeout`, to show it).
+//!   a request still running after `--limit-ms` is sent
+//!   [`Action::Timeout`] (the handler gives up without replying), and one
+//!   still there after twice that is cancelled ([`Action::Cancel`]: its
+//!   future is dropped; `--stubborn` makes the handler ignore `Timeout`,
+//!   to show it). Both come from the workers' own timers
+//!   ([`WorkerConfig::request_timeout`] and
+//!   [`cancel_grace`](WorkerConfig::cancel_grace)): no timer thread, no
+//!   scan by the network threads.
 //! - **Counters**: printed on exit (after `--seconds`, or on SIGINT or
 //!   SIGTERM) and on SIGUSR1, on one line (`counters.rs`), with the
 //!   process's context switches per request.
@@ -138,7 +141,11 @@ fn run() -> Result<(), String> {
             answer(Arc::clone(&shared), req, cx)
         })
     };
-    let mut workers = WorkerConfig::new();
+    // The time limit, on the workers' own timers: `Timeout` at the limit,
+    // `Cancel` at twice it.
+    let mut workers = WorkerConfig::new()
+        .request_timeout(o.limit)
+        .cancel_grace(o.limit);
     if let Some(steps) = o.worker_spin {
         workers = workers.spin_policy(SpinPolicy::new(steps, 0));
     }
@@ -156,7 +163,6 @@ fn run() -> Result<(), String> {
     );
 
     let config = Config {
-        limit: o.limit,
         limits: o.limits.split(sockets.len()),
         deadline: (o.seconds > 0).then(|| Instant::now() + Duration::from_secs(o.seconds)),
         spin: o.spin,

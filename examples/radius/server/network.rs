@@ -45,8 +45,6 @@ pub type Net = Network<Request, Answer>;
 /// What every network thread is told.
 #[derive(Clone, Copy)]
 pub struct Config {
-    /// The time limit: `Timeout` then, `Cancel` at twice it.
-    pub limit: Duration,
     /// This thread's share of the tables' limits.
     pub limits: Limits,
     pub deadline: Option<Instant>,
@@ -151,7 +149,7 @@ impl Core<'_> {
         };
         match self.net.enqueue(request) {
             Ok(ticket) => {
-                self.tables.start(ticket, key, packet.len(), Instant::now());
+                self.tables.start(ticket, key, packet.len());
                 Dispatched::Enqueued
             }
             Err(EnqueueError::Full(_)) => {
@@ -166,8 +164,7 @@ impl Core<'_> {
 /// One network thread: reads datagrams (non-blocking, in bursts) and TCP
 /// packets, hands them to [`Core::dispatch`], takes the workers' answers
 /// (into the reply cache, or to the TCP connections that want to be
-/// written), raises `Timeout` and `Cancel` on requests over their limit,
-/// closes idle connections, and sleeps in `poll(2)` on its socket, its
+/// written), expires the reply cache, closes idle connections, and sleeps in `poll(2)` on its socket, its
 /// connections and its reply descriptor when there is nothing to do.
 pub fn network(
     net: Net,
@@ -262,10 +259,6 @@ pub fn network(
         }
         if scan {
             last_scan = now;
-            let net = &core.net;
-            core.tables.overdue(config.limit, now, |ticket, action| {
-                let _ = net.signal(ticket, action);
-            });
             core.tables.expire(&config.limits, now);
             tcp.tick(&mut core, now);
         }

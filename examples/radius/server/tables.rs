@@ -7,7 +7,6 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use handoff::signal::Action;
 use handoff::worker::Ticket;
 
 /// Where a request came from: a UDP peer, or a TCP connection (by the
@@ -58,10 +57,7 @@ impl Limits {
 /// A request being worked on.
 pub struct InFlight {
     pub key: Key,
-    since: Instant,
     bytes: usize,
-    /// 0, then 1 once sent `Timeout`, 2 once sent `Cancel`.
-    stage: u8,
 }
 
 #[derive(Default)]
@@ -89,16 +85,11 @@ impl Tables {
             && self.inflight_bytes + len + ENTRY_OVERHEAD <= limits.inflight_bytes
     }
 
-    pub fn start(&mut self, ticket: Ticket, key: Key, len: usize, now: Instant) {
+    pub fn start(&mut self, ticket: Ticket, key: Key, len: usize) {
         let bytes = len + ENTRY_OVERHEAD;
         self.inflight_bytes += bytes;
         self.by_key.insert(key, ticket);
-        let entry = InFlight {
-            key,
-            since: now,
-            bytes,
-            stage: 0,
-        };
+        let entry = InFlight { key, bytes };
         self.inflight.insert(ticket, entry);
     }
 
@@ -157,26 +148,6 @@ impl Tables {
                 break;
             }
             self.pop_oldest();
-        }
-    }
-
-    /// The signals owed to requests over their time limit: `Timeout` at
-    /// `limit`, `Cancel` at twice it (each once).
-    pub fn overdue(
-        &mut self,
-        limit: Duration,
-        now: Instant,
-        mut raise: impl FnMut(Ticket, Action),
-    ) {
-        for (ticket, f) in self.inflight.iter_mut() {
-            let age = now - f.since;
-            if age >= 2 * limit && f.stage < 2 {
-                f.stage = 2;
-                raise(*ticket, Action::Cancel);
-            } else if age >= limit && f.stage < 1 {
-                f.stage = 1;
-                raise(*ticket, Action::Timeout);
-            }
         }
     }
 }
