@@ -9,7 +9,7 @@ use std::io;
 use super::Parker;
 
 /// A [`Parker`] that can also sleep in an event loop (`epoll`, `mio`,
-/// tokio's `AsyncFd`, …): its descriptor ([`AsFd`](std::os::fd::AsFd))
+/// tokio's `AsyncFd`, …): its descriptor (`std::os::fd::AsFd`)
 /// becomes readable when a registered ring has work, after an
 /// [`arm`](Self::arm). Linux only (an eventfd); elsewhere [`new`](Self::new)
 /// returns an [`Unsupported`](io::ErrorKind::Unsupported) error.
@@ -20,7 +20,7 @@ use super::Parker;
 ///
 /// In tokio, hand it to `AsyncFd::register_with_interest(parker,
 /// Interest::READABLE)`: that is sound, since an `FdParker` owns its eventfd
-/// until it is dropped and [`as_raw_fd`](std::os::fd::AsRawFd::as_raw_fd)
+/// until it is dropped and `AsRawFd::as_raw_fd`
 /// always returns it. In mio, register `SourceFd(&parker.as_raw_fd())` for
 /// `Interest::READABLE`. Either way: [`arm`](Self::arm), await or poll
 /// readiness, [`disarm`](Self::disarm), take the work

@@ -212,7 +212,7 @@ impl<Req, Rep> Network<Req, Rep> {
 
     /// For an event loop ([`PoolConfig::reply_fd`](super::PoolConfig::reply_fd)):
     /// announces that the thread is about to sleep in `epoll` until the
-    /// network's descriptor ([`AsFd`](std::os::fd::AsFd)) is readable, and
+    /// network's descriptor (`std::os::fd::AsFd`) is readable, and
     /// checks once more. `true`: sleep (a reply, a wake in inline mode, or
     /// while the pool is full room coming back, makes the descriptor
     /// readable; in inline mode, pass [`next_timer`](Self::next_timer) to
