@@ -32,9 +32,15 @@ enum Plan {
     DoneThenBomb,
     /// The handler's `call` itself panics with a `Bomb`.
     PanicInCall,
-    /// Holds the worker's thread for 50 ms, then is ready.
+    /// Holds the worker's thread for [`SLOW`], then is ready.
     Slow,
 }
+
+/// How long a `Slow` request holds its worker: long enough that the test
+/// thread enqueues and signals the requests behind it before it ends (under
+/// Miri, whose clock counts the interpreter's steps, that takes longer;
+/// a sleep there costs no real time once every thread waits).
+const SLOW: Duration = Duration::from_millis(if cfg!(miri) { 2_000 } else { 50 });
 
 /// A request: its id, its plan, and a guard whose `Drop` may panic.
 struct Req {
@@ -117,7 +123,7 @@ impl Future for Task {
         match self.plan {
             Plan::Quick | Plan::DoneThenBomb => Poll::Ready(self.id),
             Plan::Slow => {
-                std::thread::sleep(Duration::from_millis(50));
+                std::thread::sleep(SLOW);
                 Poll::Ready(self.id)
             }
             Plan::HangThenBomb => Poll::Pending,
